@@ -1,0 +1,58 @@
+"""Text for people: one block per input, colour on a terminal, plain when piped."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from koban.model import Finding, Report, Severity, Verdict
+
+_RESET = "\x1b[0m"
+_VERDICT_COLOUR = {Verdict.CLEAN: "\x1b[32m", Verdict.SUSPICIOUS: "\x1b[33m",
+                   Verdict.MALICIOUS: "\x1b[1;31m"}
+_SEVERITY_COLOUR = {Severity.INFO: "\x1b[2m", Severity.LOW: "\x1b[36m",
+                    Severity.MEDIUM: "\x1b[33m", Severity.HIGH: "\x1b[31m",
+                    Severity.CRITICAL: "\x1b[1;31m"}
+
+
+def _paint(text: str, code: str, colour: bool) -> str:
+    return f"{code}{text}{_RESET}" if colour else text
+
+
+def _where(f: Finding) -> str:
+    loc = f.location
+    if loc is None:
+        return ""
+    parts = []
+    if loc.path:
+        parts.append(loc.path + (f":{loc.line}" if loc.line else ""))
+    elif loc.line:
+        parts.append(f"line {loc.line}")
+    if loc.commit:
+        parts.append(f"commit {loc.commit[:12]}")
+    return f" [{', '.join(parts)}]" if parts else ""
+
+
+def _render_one(report: Report, colour: bool, depth: int, out: list[str]) -> None:
+    pad = "  " * depth
+    verdict = _paint(report.verdict.value.upper(), _VERDICT_COLOUR[report.verdict], colour)
+    out.append(f"{pad}{report.target}  {verdict}  score {report.score}  ({report.analyser})")
+    for f in report.findings:
+        sev = _paint(f"{f.severity.value:<8}", _SEVERITY_COLOUR[f.severity], colour)
+        out.append(f"{pad}  {sev} {f.rule}: {f.message}{_where(f)}")
+        if f.wallet is not None:
+            out.append(f"{pad}           controls {f.wallet.label} ({f.wallet.chain} {f.wallet.address})")
+    for child in report.children:
+        _render_one(child, colour, depth + 1, out)
+
+
+def render_text(reports: Sequence[Report], *, colour: bool = False) -> str:
+    out: list[str] = []
+    for report in reports:
+        _render_one(report, colour, 0, out)
+    if len(reports) > 1:
+        counts = {v: sum(1 for r in reports if r.verdict is v) for v in Verdict}
+        out.append(
+            f"{len(reports)} inputs: {counts[Verdict.MALICIOUS]} malicious, "
+            f"{counts[Verdict.SUSPICIOUS]} suspicious, {counts[Verdict.CLEAN]} clean"
+        )
+    return "\n".join(out) + ("\n" if out else "")
