@@ -142,6 +142,8 @@ def intel_import(ctx: Context, sources: tuple[Path, ...], forced: str | None, so
                 continue
             for note in outcome.skipped:
                 ctx.warn(f"skipped {note}")
+            for problem in outcome.problems:
+                ctx.warn(problem)
             for r in outcome.results:
                 if fmt == "json":
                     click.echo(json.dumps({"origin": r.origin, "source": r.source,
@@ -192,17 +194,18 @@ def intel_lookup(ctx: Context, values: tuple[str, ...], fmt: str) -> None:
 
     listed = False
     with _store() as store:
-        for value in values:
-            if guess_type(value) is None:
-                ctx.error(f"{value}: not an address, domain, URL, IP, e-mail address or hash")
-            matches = [m.to_dict() for m in store.lookup(value)]
-            listed = listed or any(m["listed"] for m in matches)
-            if fmt == "json":
-                click.echo(json.dumps({"query": value, "matches": matches}, ensure_ascii=False))
-            else:
-                click.echo(f"{value}: {len(matches)} match{'es' if len(matches) != 1 else ''}")
-                for m in matches:
-                    click.echo(_match_line(m))
+        results = store.lookup_many(values)
+    for value, found in zip(values, results, strict=True):
+        if guess_type(value) is None:
+            ctx.error(f"{value}: not an address, domain, URL, IP, e-mail address or hash")
+        matches = [m.to_dict() for m in found]
+        listed = listed or any(m["listed"] for m in matches)
+        if fmt == "json":
+            click.echo(json.dumps({"query": value, "matches": matches}, ensure_ascii=False))
+        else:
+            click.echo(f"{value}: {len(matches)} match{'es' if len(matches) != 1 else ''}")
+            for m in matches:
+                click.echo(_match_line(m))
     _exit(ctx, listed)
 
 

@@ -58,10 +58,11 @@ class WalletRef(_Model):
 
 
 class Finding(_Model):
+    # Field order is the key order of PRODUCT.md's report: rule, kind, severity, message, ...
     rule: str
+    kind: str | None = None
     severity: Severity
     message: str
-    kind: str | None = None
     location: Location | None = None
     evidence: dict[str, Any] = Field(default_factory=dict)
     attack: list[str] = Field(default_factory=list)

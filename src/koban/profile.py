@@ -137,14 +137,20 @@ def _locate(text: str, loc: tuple[str | int, ...]) -> int | None:
         if not rest:
             return start
         for j in range(start, best[1]):
-            if re.match(rf"\s*{re.escape(rest[0])}\s*=", lines[j]):
+            if _key_line(rest[0]).match(lines[j]):
                 return j + 1
         return start
     if keys:
         for j, raw in enumerate(lines, 1):
-            if re.match(rf"\s*{re.escape(keys[-1])}\s*=", raw):
+            if _key_line(keys[-1]).match(raw):
                 return j
     return None
+
+
+def _key_line(key: str) -> re.Pattern[str]:
+    """A line that assigns ``key``: bare or quoted, plain (``key =``) or dotted (``key.sub =``)."""
+    k = re.escape(key)
+    return re.compile(rf"""\s*(?:{k}|"{k}"|'{k}')\s*[=.]""")
 
 
 def parse_profile(text: str, source: str) -> Profile:

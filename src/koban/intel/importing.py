@@ -24,6 +24,7 @@ class SourceOutcome:
     results: list[ImportResult] = field(default_factory=list)
     yara: list[YaraRuleFile] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
 
 
 def _folder_members(folder: Path) -> tuple[list[Path], list[str]]:
@@ -68,6 +69,7 @@ def import_source(store: IntelStore, path: Path, options: ImportOptions,
     """Import one SRC: all its batches in one transaction (all or nothing)."""
     batches, yara_files, skipped = read_source(path, options, forced)
     outcome = SourceOutcome(str(path), skipped=skipped)
+    outcome.problems = [p for b in batches for p in b.problems]
     # Records are materialised by read(); the one transaction only writes.
     outcome.results = store.import_batches(batches, yara_files)
     outcome.yara = yara_files

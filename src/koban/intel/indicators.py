@@ -32,8 +32,13 @@ HASH_TYPES = {32: IndicatorType.MD5, 40: IndicatorType.SHA1, 64: IndicatorType.S
 
 _EVM = re.compile(r"0x[0-9a-fA-F]{40}")
 _BECH32 = re.compile(r"(bc|tb|bcrt|ltc|tltc|bnb|tbnb)1[02-9ac-hj-np-z]{6,87}", re.IGNORECASE)
-_CASHADDR = re.compile(r"(bitcoincash:|bchtest:)?[qp][02-9ac-hj-np-z]{41}", re.IGNORECASE)
+_CASHADDR = re.compile(r"([a-z]{2,16}:)?[qp][02-9ac-hj-np-z]{41}", re.IGNORECASE)
 _BASE58 = re.compile(r"[1-9A-HJ-NP-Za-km-z]{25,110}")
+# Any bech32 string (Cosmos, Cardano, Elrond, Avalanche X-chain...): hrp "1" data.
+_BECH32_ANY = re.compile(r"(?:[a-z]-)?[a-z]{1,20}1[02-9ac-hj-np-z]{20,110}", re.IGNORECASE)
+_HEX32_ADDR = re.compile(r"0x[0-9a-fA-F]{64}")  # Aptos / Sui addresses
+# Other chains' forms (Algorand base32, Filecoin, Monero...): long, has a digit, no spaces.
+_GENERIC_ADDR = re.compile(r"(?=[^\d]*\d)[0-9A-Za-z:_\-]{25,120}")
 _HEX = re.compile(r"[0-9a-fA-F]+")
 _DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}")
 _XRP = re.compile(r"r[1-9A-HJ-NP-Za-km-z]{24,34}")
@@ -43,9 +48,15 @@ class NormaliseError(ValueError):
     """The value is not a valid indicator of the requested type."""
 
 
+_DEFANGED = re.compile(r"[\[\]({]|^(?:hxxp|fxp)", re.IGNORECASE)
+_LDH_DOMAIN = re.compile(r"(?:[a-z0-9_](?:[a-z0-9_\-]{0,61}[a-z0-9_])?\.)+[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?")
+
+
 def refang(value: str) -> str:
     """Undo common defanging: ``hxxp``, ``[.]``, ``(.)``, ``[:]``, ``[at]``."""
     v = value.strip()
+    if not _DEFANGED.search(v):
+        return v
     v = re.sub(r"^hxxp", "http", v, flags=re.IGNORECASE)
     v = re.sub(r"^fxp", "ftp", v, flags=re.IGNORECASE)
     for a, b in (("[.]", "."), ("(.)", "."), ("{.}", "."), ("[dot]", "."), ("[:]", ":"),
@@ -64,6 +75,10 @@ def normalise_address(value: str) -> str:
         if v != v.lower() and v != v.upper():
             raise NormaliseError(f"mixed-case bech32 address {value!r}")
         return v.lower()
+    if _HEX32_ADDR.fullmatch(v):
+        return v.lower()
+    if _BECH32_ANY.fullmatch(v) and (v == v.lower() or v == v.upper()):
+        return v.lower()
     if re.fullmatch(r"[0-9A-Za-z:_\-]{20,120}", v):
         return v
     raise NormaliseError(f"not a cryptocurrency address: {value!r}")
@@ -73,6 +88,11 @@ def normalise_domain(value: str) -> str:
     v = refang(value).strip().rstrip(".")
     if not v:
         raise NormaliseError("empty domain")
+    if v.isascii():
+        lowered = v.lower()
+        # Fast path: plain LDH names (and A-labels) are already canonical once lower-cased.
+        if _LDH_DOMAIN.fullmatch(lowered) and "xn--" not in lowered and len(lowered) <= 253:
+            return lowered
     try:
         a_label = idna.encode(v, uts46=True, transitional=False).decode("ascii")
     except idna.IDNAError:
@@ -154,30 +174,56 @@ def normalise(kind: IndicatorType, value: str) -> str:
     return v
 
 
-def guess_type(value: str) -> IndicatorType | None:
-    """What a bare value most likely is (for ``intel lookup`` and ``scan``); None if nothing."""
-    v = refang(value.strip())
-    if not v:
-        return None
-    if "://" in v:
-        return IndicatorType.URL
-    if _EVM.fullmatch(v) or _BECH32.fullmatch(v) or _CASHADDR.fullmatch(v):
-        return IndicatorType.ADDRESS
-    if _HEX.fullmatch(v) and len(v) in HASH_TYPES:
-        return HASH_TYPES[len(v)]
+_IPV4ISH = re.compile(r"[0-9.]+")
+_IPV6ISH = re.compile(r"\[?[0-9A-Fa-f:.]+(%[\w.]+)?\]?")
+
+
+def _is_ip(v: str) -> bool:
+    if not (_IPV4ISH.fullmatch(v) or (":" in v and _IPV6ISH.fullmatch(v))):
+        return False
     try:
         ipaddress.ip_address(v.strip("[]"))
-        return IndicatorType.IP
     except ValueError:
-        pass
-    if "@" in v and not v.startswith("@"):
-        return IndicatorType.EMAIL
-    if "." in v and not _BASE58.fullmatch(v):
-        try:
-            normalise_domain(v)
-            return IndicatorType.DOMAIN
-        except NormaliseError:
+        return False
+    return True
+
+
+def classify(value: str) -> tuple[IndicatorType, str] | None:
+    """(type, canonical value) of a bare value as a person types it; None if it is nothing.
+
+    One pass, cheapest tests first: this runs for every lookup."""
+    v = value.strip()
+    if not v:
+        return None
+    if len(v) == 42 and v[:2] in ("0x", "0X") and _EVM.fullmatch(v):
+        return IndicatorType.ADDRESS, v.lower()
+    v = refang(v)
+    try:
+        if "://" in v:
+            return IndicatorType.URL, normalise_url(v)
+        if "." not in v and ":" not in v and "@" not in v:
+            # Only addresses and digests are dot-free.
+            if len(v) in HASH_TYPES and _HEX.fullmatch(v):
+                return HASH_TYPES[len(v)], v.lower()
+            if (_EVM.fullmatch(v) or _BECH32.fullmatch(v) or _CASHADDR.fullmatch(v)
+                    or _BASE58.fullmatch(v) or _XRP.fullmatch(v) or _HEX32_ADDR.fullmatch(v)
+                    or _BECH32_ANY.fullmatch(v) or _GENERIC_ADDR.fullmatch(v)):
+                return IndicatorType.ADDRESS, normalise_address(v)
             return None
-    if _BASE58.fullmatch(v) or _XRP.fullmatch(v):
-        return IndicatorType.ADDRESS
+        if _is_ip(v):
+            return IndicatorType.IP, normalise_ip(v)
+        if _CASHADDR.fullmatch(v):
+            return IndicatorType.ADDRESS, normalise_address(v)
+        if "@" in v and not v.startswith("@"):
+            return IndicatorType.EMAIL, normalise_email(v)
+        if "." in v:
+            return IndicatorType.DOMAIN, normalise_domain(v)
+    except NormaliseError:
+        return None
     return None
+
+
+def guess_type(value: str) -> IndicatorType | None:
+    """What a bare value most likely is (for ``intel lookup`` and ``scan``); None if nothing."""
+    got = classify(value)
+    return got[0] if got else None

@@ -35,6 +35,8 @@ class Batch:
     scope: str = ""
     as_of_basis: str = "export"  # where as_of came from: export | path | mtime | option
     details: dict[str, str] = field(default_factory=dict)
+    # Entries that could not be used (file, line/key and why); the rest is imported.
+    problems: list[str] = field(default_factory=list)
 
 
 @dataclass

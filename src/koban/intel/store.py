@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from koban.intel.indicators import IndicatorType, NormaliseError, guess_type, normalise
+from koban.intel.indicators import IndicatorType, NormaliseError, classify, normalise
 from koban.intel.records import Batch, Record, YaraRuleFile
 
 SCHEMA_VERSION = 1
@@ -46,7 +46,6 @@ CREATE TABLE IF NOT EXISTS sighting(
   first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
   listed INTEGER NOT NULL, delisted_on TEXT,
   PRIMARY KEY(value, feed_id, entity)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS sighting_feed ON sighting(feed_id, listed);
 CREATE TABLE IF NOT EXISTS yara_file(
   name TEXT PRIMARY KEY, origin TEXT NOT NULL, sha256 TEXT NOT NULL, rules INTEGER NOT NULL,
   rule_names TEXT NOT NULL, text TEXT NOT NULL, imported_at TEXT NOT NULL);
@@ -60,7 +59,34 @@ CREATE TEMP TABLE IF NOT EXISTS staged(
 """
 
 
-@dataclass(frozen=True)
+_SELECT = ("SELECT value, feed_id, entity, type, chain, programs, attribution, category, "
+           "description, ref, first_seen, last_seen, listed, delisted_on FROM sighting ")
+_BATCH = 2000 if sqlite3.sqlite_version_info >= (3, 32) else 900  # host-parameter limit
+
+
+def _keys(query: str, kind: IndicatorType | None) -> list[str]:
+    """Canonical values to look up for ``query``: itself, plus the host of a URL or e-mail."""
+    if kind is None:
+        got = classify(query)
+        if got is None:
+            return []
+        kind, value = got
+    else:
+        try:
+            value = normalise(kind, query)
+        except NormaliseError:
+            return []
+    keys = [value]
+    if kind is IndicatorType.URL:
+        netloc = value.split("://", 1)[1].split("/", 1)[0].rsplit("@", 1)[-1]
+        if not netloc.startswith("["):
+            keys.append(netloc.rsplit(":", 1)[0])
+    elif kind is IndicatorType.EMAIL:
+        keys.append(value.rsplit("@", 1)[1])
+    return keys
+
+
+@dataclass(slots=True)
 class Match:
     """One source's listing of a value, as ``intel lookup`` prints it."""
 
@@ -135,6 +161,11 @@ class IntelStore:
 
     def close(self) -> None:
         self._db.close()
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The SQLite connection (autocommit), for modules that keep their own tables here."""
+        return self._db
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -250,47 +281,46 @@ class IntelStore:
                            self._db.execute("SELECT id, source, scope FROM feed")}
         return self._feeds
 
+    def _match(self, row: tuple[Any, ...]) -> Match:
+        (v, feed_id, entity, typ, chain, programs, attribution, category, description,
+         ref, first, last, listed, delisted_on) = row
+        source, scope = (self._feeds or self._feed_names())[feed_id]
+        return Match(typ, v, source, entity or None, json.loads(programs) if programs else [],
+                     attribution, bool(listed), first, last, chain, category, delisted_on,
+                     scope or None, description, ref)
+
     def matches(self, value: str) -> list[Match]:
         """Every sighting of a canonical ``value`` (already normalised)."""
-        rows = self._db.execute(
-            "SELECT value, feed_id, entity, type, chain, programs, attribution, category, "
-            "description, ref, first_seen, last_seen, listed, delisted_on "
-            "FROM sighting WHERE value=?", (value,)).fetchall()
-        if not rows:
-            return []
-        feeds = self._feed_names()
-        out = []
-        for (v, feed_id, entity, typ, chain, programs, attribution, category, description,
-             ref, first, last, listed, delisted_on) in rows:
-            source, scope = feeds[feed_id]
-            out.append(Match(
-                type=typ, value=v, source=source, entity=entity or None,
-                programs=json.loads(programs) if programs else [], attribution=attribution,
-                listed=bool(listed), first_seen=first, last_seen=last, chain=chain,
-                category=category, delisted_on=delisted_on, scope=scope or None,
-                description=description, ref=ref))
-        return out
+        rows = self._db.execute(_SELECT + "WHERE value=?", (value,)).fetchall()
+        return [self._match(r) for r in rows]
+
+    def matches_many(self, values: Iterable[str]) -> dict[str, list[Match]]:
+        """Sightings of many canonical values, fetched in batches (far fewer round trips)."""
+        found: dict[str, list[Match]] = {}
+        pending = list(dict.fromkeys(values))
+        for i in range(0, len(pending), _BATCH):
+            chunk = pending[i:i + _BATCH]
+            sql = _SELECT + f"WHERE value IN ({','.join('?' * len(chunk))})"
+            for row in self._db.execute(sql, chunk):
+                found.setdefault(row[0], []).append(self._match(row))
+        return found
 
     def lookup(self, query: str, kind: IndicatorType | None = None) -> list[Match]:
         """Matches for a value as a person types it: guessed type, normalised, plus the host of
         a URL or e-mail address (so a URL on a listed domain matches)."""
-        kind = kind or guess_type(query)
-        if kind is None:
+        keys = _keys(query, kind)
+        if not keys:
             return []
-        try:
-            value = normalise(kind, query)
-        except NormaliseError:
-            return []
-        found = self.matches(value)
-        host: str | None = None
-        if kind is IndicatorType.URL:
-            netloc = value.split("://", 1)[1].split("/", 1)[0].rsplit("@", 1)[-1]
-            host = netloc.rsplit(":", 1)[0] if not netloc.startswith("[") else None
-        elif kind is IndicatorType.EMAIL:
-            host = value.rsplit("@", 1)[1]
-        if host:
-            found += self.matches(host)
+        found = self.matches(keys[0])
+        if len(keys) > 1:
+            found += self.matches(keys[1])
         return found
+
+    def lookup_many(self, queries: Sequence[str]) -> list[list[Match]]:
+        """``lookup`` for many values at once (same results, in order, batched queries)."""
+        keyed = [_keys(q, None) for q in queries]
+        found = self.matches_many(k for ks in keyed for k in ks)
+        return [[m for k in ks for m in found.get(k, ())] for ks in keyed]
 
     # -- statistics and export -------------------------------------------------------------
 
@@ -321,13 +351,5 @@ class IntelStore:
         return [dict(zip(keys, r, strict=True)) for r in rows]
 
     def iter_sightings(self) -> Iterator[Match]:
-        feeds = self._feed_names()
-        for (v, feed_id, entity, typ, chain, programs, attribution, category, description,
-             ref, first, last, listed, delisted_on) in self._db.execute(
-                "SELECT value, feed_id, entity, type, chain, programs, attribution, category, "
-                "description, ref, first_seen, last_seen, listed, delisted_on FROM sighting "
-                "ORDER BY feed_id, value"):
-            source, scope = feeds[feed_id]
-            yield Match(typ, v, source, entity or None,
-                        json.loads(programs) if programs else [], attribution, bool(listed),
-                        first, last, chain, category, delisted_on, scope or None, description, ref)
+        for row in self._db.execute(_SELECT + "ORDER BY feed_id, value"):
+            yield self._match(row)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import quote
 
 from koban import __version__
 from koban.model import Finding, Report, Severity
@@ -18,12 +19,20 @@ _SECURITY_SEVERITY = {Severity.INFO: "0.0", Severity.LOW: "3.0", Severity.MEDIUM
                       Severity.HIGH: "8.0", Severity.CRITICAL: "9.5"}
 
 
+# Characters left as they are: RFC 3986 reserved ones and "%" (so URLs and escapes survive).
+_URI_SAFE = "/:?#[]@!$&'()*+,;=%"
+
+
 def _uri(report: Report, finding: Finding) -> str:
+    """A valid URI reference (SARIF 3.10.2): spaces and non-ASCII are percent-encoded."""
     base = report.target
     if finding.location and finding.location.path:
         path = finding.location.path
-        return path if base in ("", ".") or path.startswith(base) else f"{base.rstrip('/')}/{path}"
-    return base
+        if not (base in ("", ".") or path.startswith(base)):
+            path = f"{base.rstrip('/')}/{path}"
+    else:
+        path = base
+    return quote(path, safe=_URI_SAFE)
 
 
 def _result(report: Report, finding: Finding, rule_index: dict[str, int]) -> dict[str, Any]:

@@ -25,9 +25,9 @@ from koban.intel.indicators import (
 from koban.intel.records import Batch, Record
 
 NAME = "csv"
-_VALUE_COLS = ("value", "indicator", "ioc", "observable")
+_VALUE_COLS = ("value", "indicator", "ioc", "observable", "banned_address", "address")
 _TYPE_COLS = ("entity_type", "type", "indicator_type", "ioc_type")
-_DESC_COLS = ("description", "comment", "context", "notes")
+_DESC_COLS = ("description", "comment", "context", "notes", "wallet_tag", "label")
 _TYPE_MAP = {
     "hostname": IndicatorType.DOMAIN, "domain": IndicatorType.DOMAIN, "fqdn": IndicatorType.DOMAIN,
     "url": IndicatorType.URL, "uri": IndicatorType.URL, "ip": IndicatorType.IP,
@@ -70,6 +70,7 @@ def read(path: Path, options: ImportOptions) -> list[Batch]:
     path_actor = attribution.mentions(re.sub(r"[_\-/]", " ", str(path)))
     records: list[Record] = []
     skipped: list[str] = []
+    problems: list[str] = []
     for lineno, row in enumerate(rows, 2):
         if not row or not "".join(row).strip():
             continue
@@ -91,7 +92,8 @@ def read(path: Path, options: ImportOptions) -> list[Batch]:
             try:
                 value = normalise(kind, raw)
             except NormaliseError as exc:
-                raise InputError(str(path), str(exc), line=lineno) from exc
+                problems.append(f"{path}:{lineno}: {exc}; skipped")
+                continue
             records.append(Record(
                 type=kind, value=value, entity=desc,
                 attribution=actor.name if actor and actor.category == "threat-actor" else None,
@@ -100,4 +102,4 @@ def read(path: Path, options: ImportOptions) -> list[Batch]:
     source = options.source or f"csv:{path.parent.name}/{path.name}"
     details = {"skipped": "; ".join(skipped[:20])} if skipped else {}
     return [Batch(source=source, as_of=as_of, as_of_basis=basis, format=NAME,
-                  origin=str(path), records=records, details=details)]
+                  origin=str(path), records=records, details=details, problems=problems)]

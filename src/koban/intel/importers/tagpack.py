@@ -40,15 +40,18 @@ def read(path: Path, options: ImportOptions) -> list[Batch]:
         raise InputError(str(path), "not a TagPack: expected a mapping with a 'tags' list")
     header = {k: v for k, v in doc.items() if k != "tags"}
     records = []
+    problems: list[str] = []
     for i, tag in enumerate(doc["tags"]):
         if not isinstance(tag, dict) or "address" not in tag:
-            raise InputError(str(path), f"tag #{i + 1} has no address", key=f"tags[{i}]")
+            problems.append(f"{path}: tags[{i}]: no address; skipped")
+            continue
         raw = str(tag["address"])
         currency = str(_field(tag, header, "currency") or "")
         try:
             value = normalise_address(raw)
         except NormaliseError as exc:
-            raise InputError(str(path), str(exc), key=f"tags[{i}].address") from exc
+            problems.append(f"{path}: tags[{i}].address: {exc}; skipped")
+            continue
         chain = chain_for(currency, raw, source=str(path)) if currency.upper() in TICKER_CHAINS \
             else (currency.lower() or None)
         label = str(_field(tag, header, "label") or "")
@@ -70,6 +73,6 @@ def read(path: Path, options: ImportOptions) -> list[Batch]:
     as_of, basis = resolve_as_of(path, options, found)
     source = options.source or f"tagpack:{path.name.rsplit('.', 1)[0]}"
     return [Batch(source=source, as_of=as_of, as_of_basis=basis, format=NAME,
-                  origin=str(path), records=records,
+                  origin=str(path), records=records, problems=problems,
                   details={"title": str(header.get("title", "")),
                            "creator": str(header.get("creator", ""))})]

@@ -50,15 +50,19 @@ def read(path: Path, options: ImportOptions) -> list[Batch]:
     else:
         lines = [(n, raw.strip()) for n, raw in enumerate(text.splitlines(), 1)
                  if raw.strip() and not raw.lstrip().startswith("#")]
+    chain_for(ticker, "", source=str(path))  # an unknown ticker fails the whole file
     records = []
+    problems = []
     for lineno, raw in lines:
         try:
             chain = chain_for(ticker, raw, source=str(path))
             value = normalise_address(raw)
         except NormaliseError as exc:
-            raise InputError(str(path), str(exc), line=lineno or None) from exc
+            problems.append(f"{path}:{lineno}: {exc}; skipped" if lineno else f"{path}: {exc}; skipped")
+            continue
         records.append(Record(IndicatorType.ADDRESS, value, chain=chain, programs=(),
                               description=f"listed under {ticker.upper()}"))
     as_of, basis = resolve_as_of(path, options)
     return [Batch(source=options.source or SOURCE, scope=ticker.upper(), as_of=as_of,
-                  as_of_basis=basis, format=NAME, origin=str(path), records=records)]
+                  as_of_basis=basis, format=NAME, origin=str(path), records=records,
+                  problems=problems)]

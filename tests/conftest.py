@@ -1,0 +1,35 @@
+"""Shared fixtures: the real-data folder (../shared/data), a temporary KOBAN_HOME and store."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from koban.intel.store import IntelStore
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("KOBAN_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The real corpora; tests using it are marked ``shared_data`` and skip when it is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real data folder {SHARED_DATA} is absent (set KOBAN_SHARED_DATA)")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def koban_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "koban-home"
+    monkeypatch.setenv("KOBAN_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[IntelStore]:
+    with IntelStore(tmp_path / "intel.sqlite") as s:
+        yield s
