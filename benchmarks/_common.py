@@ -32,8 +32,12 @@ class Run:
 def run(cmd: list[str], *, env: dict[str, str] | None = None, stdout: int | None = None) -> Run:
     """Run ``cmd``; wall time and the child's own peak RSS (from wait4)."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=stdout if stdout is not None else subprocess.PIPE,
-                            stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        cmd,
+        env=env,
+        stdout=stdout if stdout is not None else subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     out = b""
     if proc.stdout is not None:
         out = proc.stdout.read()

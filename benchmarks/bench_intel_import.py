@@ -39,10 +39,14 @@ def main() -> None:
     ratio = kb_best / bz_best
     print(f"input: {sdn.name} ({sdn.stat().st_size / 1e6:.1f} MB bz2)")
     print(f"bzcat (decompress only)  best of {args.repeat}: {bz_best:6.2f} s")
-    print(f"koban intel import       best of {args.repeat}: {kb_best:6.2f} s  "
-          f"peak RSS {peak:.0f} MB  store {size / 1e6:.2f} MB")
-    print(f"ratio koban/bzcat: {ratio:.2f}x  (budget 4.00x: {'OK' if ratio <= 4 else 'OVER'}); "
-          f"memory budget 300 MB: {'OK' if peak < 300 else 'OVER'}")
+    print(
+        f"koban intel import       best of {args.repeat}: {kb_best:6.2f} s  "
+        f"peak RSS {peak:.0f} MB  store {size / 1e6:.2f} MB"
+    )
+    print(
+        f"ratio koban/bzcat: {ratio:.2f}x  (budget 4.00x: {'OK' if ratio <= 4 else 'OVER'}); "
+        f"memory budget 300 MB: {'OK' if peak < 300 else 'OVER'}"
+    )
 
 
 if __name__ == "__main__":

@@ -108,7 +108,7 @@ def test_make_finding_takes_severity_and_attack_from_rule() -> None:
 
 
 def test_unknown_rule() -> None:
-    with pytest.raises(KeyError, match="no.such_rule"):
+    with pytest.raises(KeyError, match=r"no\.such_rule"):
         get_rule("no.such_rule")
 
 
@@ -191,7 +191,7 @@ def test_loader_reads_a_good_file(rule_package: tuple[str, Path]) -> None:
 def test_loader_rejects_invalid_file(rule_package: tuple[str, Path]) -> None:
     name, path = rule_package
     _write(path, {"runner": "m:f", "rules": [_rule(id=f"{name}.thing", severity="severe")]})
-    with pytest.raises(InputError, match="rules.yaml") as err:
+    with pytest.raises(InputError, match=r"rules\.yaml") as err:
         load_rule_file(name)
     assert "severity" in str(err.value)
 

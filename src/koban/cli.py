@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -62,17 +63,32 @@ def _exit(ctx: Context, failed: bool) -> None:
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
 
 
-format_option = click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
-                             show_default=True, help="text for people, json (JSON Lines), sarif")
-fail_on_option = click.option("--fail-on", type=click.Choice(FAIL_LEVELS), default="suspicious",
-                              show_default=True,
-                              help="exit 1 when a verdict or finding severity reaches this level")
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="text for people, json (JSON Lines), sarif",
+)
+fail_on_option = click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_LEVELS),
+    default="suspicious",
+    show_default=True,
+    help="exit 1 when a verdict or finding severity reaches this level",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="koban")
-@click.option("--profile", "profile_path", type=click.Path(dir_okay=False), default=None,
-              help="profile (default ./koban.toml, then the user config dir)")
+@click.option(
+    "--profile",
+    "profile_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="profile (default ./koban.toml, then the user config dir)",
+)
 @click.pass_context
 def cli(click_ctx: click.Context, profile_path: str | None) -> None:
     """koban: checks against the Lazarus Group playbook for crypto-asset businesses."""
@@ -104,7 +120,7 @@ def scan(ctx: Context, paths: tuple[str, ...], fmt: str, fail_on: str) -> None:
     reports: list[Report] = []
     with _store() as store:
         for target in paths:
-            got = _guard(ctx, lambda t=target: run_scan(t, profile, store, ctx.warn))
+            got = _guard(ctx, partial(run_scan, target, profile, store, ctx.warn))
             if got:
                 reports.extend(got)
     _emit(reports, fmt)
@@ -118,18 +134,29 @@ def intel() -> None:
 
 @intel.command("import")
 @click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--type", "forced", default=None,
-              help="importer to use (ofac-sdn, stix, misp, tagpack, ticker-list, csv, yara); "
-                   "default: detect from content")
+@click.option(
+    "--type",
+    "forced",
+    default=None,
+    help="importer to use (ofac-sdn, stix, misp, tagpack, ticker-list, csv, yara); "
+    "default: detect from content",
+)
 @click.option("--source", default=None, help="source name to record (default: from the file)")
 @click.option("--as-of", default=None, help="date of the export (YYYY-MM-DD) when it has none")
 @click.option("--ticker", default=None, help="ticker of a per-ticker address list")
 @click.option("--attribution", default=None, help="actor to attribute a plain list to")
 @format_option
 @click.pass_obj
-def intel_import(ctx: Context, sources: tuple[Path, ...], forced: str | None, source: str | None,
-                 as_of: str | None, ticker: str | None, attribution: str | None,
-                 fmt: str) -> None:
+def intel_import(
+    ctx: Context,
+    sources: tuple[Path, ...],
+    forced: str | None,
+    source: str | None,
+    as_of: str | None,
+    ticker: str | None,
+    attribution: str | None,
+    fmt: str,
+) -> None:
     """Import intel files or folders (each SRC in one transaction: all or nothing)."""
     from koban.intel.importers import ImportOptions
     from koban.intel.importing import import_source
@@ -137,7 +164,7 @@ def intel_import(ctx: Context, sources: tuple[Path, ...], forced: str | None, so
     options = ImportOptions(source=source, as_of=as_of, ticker=ticker, attribution=attribution)
     with _store() as store:
         for src in sources:
-            outcome = _guard(ctx, lambda s=src: import_source(store, s, options, forced))
+            outcome = _guard(ctx, partial(import_source, store, src, options, forced))
             if outcome is None:
                 continue
             for note in outcome.skipped:
@@ -146,19 +173,33 @@ def intel_import(ctx: Context, sources: tuple[Path, ...], forced: str | None, so
                 ctx.warn(problem)
             for r in outcome.results:
                 if fmt == "json":
-                    click.echo(json.dumps({"origin": r.origin, "source": r.source,
-                                           "scope": r.scope or None, "as_of": r.as_of,
-                                           "as_of_basis": r.as_of_basis, "format": r.format,
-                                           "records": r.records, "added": r.added,
-                                           "delisted": r.delisted, "relisted": r.relisted,
-                                           "older_than_latest": r.older_than_latest}))
+                    click.echo(
+                        json.dumps(
+                            {
+                                "origin": r.origin,
+                                "source": r.source,
+                                "scope": r.scope or None,
+                                "as_of": r.as_of,
+                                "as_of_basis": r.as_of_basis,
+                                "format": r.format,
+                                "records": r.records,
+                                "added": r.added,
+                                "delisted": r.delisted,
+                                "relisted": r.relisted,
+                                "older_than_latest": r.older_than_latest,
+                            }
+                        )
+                    )
                 else:
                     scope = f"[{r.scope}]" if r.scope else ""
-                    older = " (older than the latest import: dates only)" \
-                        if r.older_than_latest else ""
-                    click.echo(f"{r.origin}: {r.source}{scope} as of {r.as_of} ({r.as_of_basis}): "
-                               f"{r.records} indicators, {r.added} new, {r.delisted} no longer "
-                               f"listed, {r.relisted} listed again{older}")
+                    older = (
+                        " (older than the latest import: dates only)" if r.older_than_latest else ""
+                    )
+                    click.echo(
+                        f"{r.origin}: {r.source}{scope} as of {r.as_of} ({r.as_of_basis}): "
+                        f"{r.records} indicators, {r.added} new, {r.delisted} no longer "
+                        f"listed, {r.relisted} listed again{older}"
+                    )
             if outcome.yara:
                 rules = sum(len(y.rule_names) for y in outcome.yara)
                 click.echo(f"{src}: registered {len(outcome.yara)} YARA files ({rules} rules)")
@@ -177,14 +218,17 @@ def _match_line(m: dict[str, Any]) -> str:
         extra.append(m["category"])
     if m.get("chain"):
         extra.append(m["chain"])
-    return (f"  {state}  {m['source']}  {who}  [{'; '.join(extra)}]  "
-            f"first {m['first_seen']} last {m['last_seen']}")
+    return (
+        f"  {state}  {m['source']}  {who}  [{'; '.join(extra)}]  "
+        f"first {m['first_seen']} last {m['last_seen']}"
+    )
 
 
 @intel.command("lookup")
 @click.argument("values", nargs=-1, required=True)
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @click.pass_obj
 def intel_lookup(ctx: Context, values: tuple[str, ...], fmt: str) -> None:
     """Look values up (addresses, domains, URLs, IPs, e-mail addresses, hashes).
@@ -210,8 +254,9 @@ def intel_lookup(ctx: Context, values: tuple[str, ...], fmt: str) -> None:
 
 
 @intel.command("stats")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 def intel_stats(fmt: str) -> None:
     """What the store holds: per feed, per type, size on disk, YARA rules."""
     with _store() as store:
@@ -219,23 +264,36 @@ def intel_stats(fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(stats))
         return
-    click.echo(f"store {stats['store']} ({stats['size_bytes'] / 1e6:.1f} MB), "
-               f"{stats['distinct_values']} distinct values")
+    click.echo(
+        f"store {stats['store']} ({stats['size_bytes'] / 1e6:.1f} MB), "
+        f"{stats['distinct_values']} distinct values"
+    )
     for kind, n in sorted(stats["sightings_by_type"].items()):
         click.echo(f"  {kind:8} {n}")
     for f in stats["feeds"]:
         scope = f"[{f['scope']}]" if f["scope"] else ""
-        click.echo(f"  {f['source']}{scope}: {f['indicators']} indicators, {f['listed']} listed, "
-                   f"as of {f['as_of']}")
+        click.echo(
+            f"  {f['source']}{scope}: {f['indicators']} indicators, {f['listed']} listed, "
+            f"as of {f['as_of']}"
+        )
     click.echo(f"  YARA: {stats['yara']['rules']} rules in {stats['yara']['files']} files")
 
 
 @intel.command("export")
 @click.option("--format", "fmt", type=click.Choice(["stix"]), default="stix", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="write here instead of stdout")
-@click.option("--all", "include_unlisted", is_flag=True,
-              help="include indicators no source lists any more (revoked in STIX)")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="write here instead of stdout",
+)
+@click.option(
+    "--all",
+    "include_unlisted",
+    is_flag=True,
+    help="include indicators no source lists any more (revoked in STIX)",
+)
 @click.pass_obj
 def intel_export(ctx: Context, fmt: str, output: Path | None, include_unlisted: bool) -> None:
     """Export the store as a STIX 2.1 bundle (for sharing with ISACs and partners)."""

@@ -10,8 +10,15 @@ class KobanError(Exception):
 class InputError(KobanError):
     """An input could not be used: names the input, where in it, and what is wrong."""
 
-    def __init__(self, source: str, problem: str, *, line: int | None = None,
-                 key: str | None = None, position: str | None = None) -> None:
+    def __init__(
+        self,
+        source: str,
+        problem: str,
+        *,
+        line: int | None = None,
+        key: str | None = None,
+        position: str | None = None,
+    ) -> None:
         self.source = source
         self.problem = problem
         self.line = line

@@ -1,8 +1,8 @@
-"""The one report model (``koban.report/1``) that every analyser produces and every renderer reads."""
+"""The one report model (``koban.report/1``): analysers produce it, renderers read it."""
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 SCHEMA = "koban.report/1"
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     INFO = "info"
     LOW = "low"
     MEDIUM = "medium"
@@ -31,7 +31,7 @@ _SEVERITY_RANK = {
 }
 
 
-class Verdict(str, Enum):
+class Verdict(StrEnum):
     CLEAN = "clean"
     SUSPICIOUS = "suspicious"
     MALICIOUS = "malicious"

@@ -67,8 +67,18 @@ class Trust(_Strict):
         return v
 
 
-Chain = Literal["ethereum", "bitcoin", "litecoin", "tron", "solana", "bsc", "arbitrum",
-                "polygon", "base", "optimism"]
+Chain = Literal[
+    "ethereum",
+    "bitcoin",
+    "litecoin",
+    "tron",
+    "solana",
+    "bsc",
+    "arbitrum",
+    "polygon",
+    "base",
+    "optimism",
+]
 
 
 class Wallet(_Strict):
@@ -113,7 +123,7 @@ class Profile(_Strict):
 
 
 def _locate(text: str, loc: tuple[str | int, ...]) -> int | None:
-    """Line (1-based) of the key at ``loc`` (e.g. ('org', 'executives', 0, 'emails')) in TOML text."""
+    """Line (1-based) of the key at ``loc`` (e.g. ('org', 'executives', 0, 'emails'))."""
     tables: list[tuple[int, str, bool]] = []  # (line, dotted name, is array-of-tables)
     for i, raw in enumerate(text.splitlines(), 1):
         m = re.match(r"\s*(\[\[?)\s*([A-Za-z0-9_.\-\" ]+?)\s*\]\]?", raw)
@@ -129,7 +139,11 @@ def _locate(text: str, loc: tuple[str | int, ...]) -> int | None:
         starts = [(ln, arr) for ln, n, arr in tables if n == name]
         if not starts:
             continue
-        pick = starts[index] if index is not None and starts[0][1] and index < len(starts) else starts[0]
+        pick = (
+            starts[index]
+            if index is not None and starts[0][1] and index < len(starts)
+            else starts[0]
+        )
         start = pick[0]
         nxt = [ln for ln, _, _ in tables if ln > start]
         best = (start, (nxt[0] - 1) if nxt else len(lines))
@@ -158,8 +172,10 @@ def parse_profile(text: str, source: str) -> Profile:
         data: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
-        raise InputError(source, f"not valid TOML: {exc}",
-                         line=int(m.group(1)) if m else None) from exc
+        line = int(m.group(1)) if m else None
+        if line is None and "end of document" in str(exc):  # e.g. an unterminated string
+            line = max(1, len(text.splitlines()))
+        raise InputError(source, f"not valid TOML: {exc}", line=line) from exc
     try:
         profile = Profile.model_validate(data)
     except ValidationError as exc:

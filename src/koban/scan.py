@@ -74,9 +74,17 @@ def available(analyser: str) -> bool:
 
 
 def _unavailable(analyser: str, target: str) -> Report:
-    return Report(analyser=analyser, target=target, findings=[make_finding(
-        "scan.analyser_unavailable",
-        f"the {analyser} analyser is not available in this version: {target} was not analysed")])
+    return Report(
+        analyser=analyser,
+        target=target,
+        findings=[
+            make_finding(
+                "scan.analyser_unavailable",
+                f"the {analyser} analyser is not available in this version: "
+                f"{target} was not analysed",
+            )
+        ],
+    )
 
 
 def _intel(target: str, kind: IndicatorType | None, store: IntelStore | None) -> Report:
@@ -89,8 +97,9 @@ def _intel(target: str, kind: IndicatorType | None, store: IntelStore | None) ->
 Analyse = Callable[[str, Profile, IntelStore | None], Report]
 
 
-def scan(target: str, profile: Profile, store: IntelStore | None,
-         warn: Callable[[str], None]) -> list[Report]:
+def scan(
+    target: str, profile: Profile, store: IntelStore | None, warn: Callable[[str], None]
+) -> list[Report]:
     """Reports for one input (one per analyser it goes to). Raises InputError if unusable."""
     p = plan(target)
     reports = []

@@ -61,6 +61,9 @@ FAIL_LEVELS = ("info", "low", "medium", "high", "critical", "suspicious", "malic
 
 def fails(report: Report, level: str) -> bool:
     """Whether ``report`` is at or above ``--fail-on LEVEL`` (a verdict or a severity)."""
+    if level not in FAIL_LEVELS:  # checked first: a clean report must not hide a typo
+        choices = ", ".join(FAIL_LEVELS)
+        raise ValueError(f"unknown --fail-on level {level!r}; choose one of {choices}")
     if level == "never":
         return False
     if level in ("suspicious", "malicious"):

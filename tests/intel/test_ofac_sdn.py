@@ -24,24 +24,39 @@ def _party(ref: str, name: str, features: list[tuple[str, str]], alias: str = ""
     feats = "".join(
         f'<Feature ID="9{ref}{i}" FeatureTypeID="{ft}"><FeatureVersion ID="1" ReliabilityID="1">'
         f'<Comment /><VersionDetail DetailTypeID="1432">{value}</VersionDetail></FeatureVersion>'
-        f"</Feature>" for i, (ft, value) in enumerate(features))
-    aka = (f'<Alias FixedRef="{ref}" AliasTypeID="1400" Primary="false" LowQuality="false">'
-           f"<DocumentedName><DocumentedNamePart><NamePartValue>{alias}</NamePartValue>"
-           f"</DocumentedNamePart></DocumentedName></Alias>") if alias else ""
-    return (f'    <DistinctParty FixedRef="{ref}">\n      <Comment />\n'
-            f'      <Profile ID="{ref}" PartySubTypeID="3"><Identity ID="1{ref}" FixedRef="{ref}">'
-            f'<Alias FixedRef="{ref}" AliasTypeID="1403" Primary="true" LowQuality="false">'
-            f"<DocumentedName><DocumentedNamePart><NamePartValue>{name}</NamePartValue>"
-            f"</DocumentedNamePart></DocumentedName></Alias>{aka}</Identity>\n"
-            f"{feats}</Profile>\n    </DistinctParty>\n")
+        f"</Feature>"
+        for i, (ft, value) in enumerate(features)
+    )
+    aka = (
+        (
+            f'<Alias FixedRef="{ref}" AliasTypeID="1400" Primary="false" LowQuality="false">'
+            f"<DocumentedName><DocumentedNamePart><NamePartValue>{alias}</NamePartValue>"
+            f"</DocumentedNamePart></DocumentedName></Alias>"
+        )
+        if alias
+        else ""
+    )
+    return (
+        f'    <DistinctParty FixedRef="{ref}">\n      <Comment />\n'
+        f'      <Profile ID="{ref}" PartySubTypeID="3"><Identity ID="1{ref}" FixedRef="{ref}">'
+        f'<Alias FixedRef="{ref}" AliasTypeID="1403" Primary="true" LowQuality="false">'
+        f"<DocumentedName><DocumentedNamePart><NamePartValue>{name}</NamePartValue>"
+        f"</DocumentedNamePart></DocumentedName></Alias>{aka}</Identity>\n"
+        f"{feats}</Profile>\n    </DistinctParty>\n"
+    )
 
 
 def _entry(ref: str, programs: list[str]) -> str:
-    measures = "".join(f'<SanctionsMeasure ID="5{ref}{i}" SanctionsTypeID="1"><Comment>{p}</Comment>'
-                       f"</SanctionsMeasure>" for i, p in enumerate(programs))
-    return (f'    <SanctionsEntry ID="{ref}" ProfileID="{ref}" ListID="1550">'
-            f'<SanctionsMeasure ID="4{ref}" SanctionsTypeID="1705"><Comment /></SanctionsMeasure>'
-            f"{measures}</SanctionsEntry>\n")
+    measures = "".join(
+        f'<SanctionsMeasure ID="5{ref}{i}" SanctionsTypeID="1"><Comment>{p}</Comment>'
+        f"</SanctionsMeasure>"
+        for i, p in enumerate(programs)
+    )
+    return (
+        f'    <SanctionsEntry ID="{ref}" ProfileID="{ref}" ListID="1550">'
+        f'<SanctionsMeasure ID="4{ref}" SanctionsTypeID="1705"><Comment /></SanctionsMeasure>'
+        f"{measures}</SanctionsEntry>\n"
+    )
 
 
 def make_sdn(day: str, parties: str, entries: str, relations: str = "") -> str:
@@ -49,7 +64,9 @@ def make_sdn(day: str, parties: str, entries: str, relations: str = "") -> str:
     y, m, d = day.split("-")
     return f"""<?xml version="1.0" encoding="utf-8" standalone="yes"?>
 <Sanctions xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" Version="3" xmlns="{NS}">
-  <DateOfIssue CalendarTypeID="1"><Year>{y}</Year><Month>{int(m)}</Month><Day>{int(d)}</Day></DateOfIssue>
+  <DateOfIssue CalendarTypeID="1">
+    <Year>{y}</Year><Month>{int(m)}</Month><Day>{int(d)}</Day>
+  </DateOfIssue>
   <ReferenceValueSets>
     <FeatureTypeValues>
       <FeatureType ID="344" FeatureTypeGroupID="1">Digital Currency Address - XBT</FeatureType>
@@ -80,8 +97,10 @@ LAZ = _party("27307", "Lazarus Group", [("345", LAZARUS_ETH)], alias="Hidden Cob
 AGENT = _party("40001", "KIM Il", [("344", "BC1QXY2KGDYGJRSQTZQ2N0YRF2493P83KKFJHX0WLH")])
 TORNADO = _party("39796", "TORNADO CASH", [("345", TORNADO_ETH)])
 NOISE = _party("11111", "Some Company", [("8", "www.example.com")])
-RELATION = ('    <ProfileRelationship ID="1" From-ProfileID="40001" To-ProfileID="27307" '
-            'RelationTypeID="15002" RelationQualityID="1" Former="false"></ProfileRelationship>\n')
+RELATION = (
+    '    <ProfileRelationship ID="1" From-ProfileID="40001" To-ProfileID="27307" '
+    'RelationTypeID="15002" RelationQualityID="1" Former="false"></ProfileRelationship>\n'
+)
 
 
 def _write(tmp_path: Path, name: str, text: str) -> Path:
@@ -97,19 +116,31 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
 
 @pytest.mark.parametrize("name", ["sdn.xml", "sdn.xml.bz2", "sdn.xml.gz"])
 def test_reads_addresses_entities_programmes_and_attribution(tmp_path: Path, name: str) -> None:
-    xml = make_sdn("2025-03-04", LAZ + AGENT + TORNADO + NOISE,
-                   _entry("27307", ["DPRK3"]) + _entry("40001", ["DPRK4"])
-                   + _entry("39796", ["CYBER2", "DPRK3"]), RELATION)
+    xml = make_sdn(
+        "2025-03-04",
+        LAZ + AGENT + TORNADO + NOISE,
+        _entry("27307", ["DPRK3"])
+        + _entry("40001", ["DPRK4"])
+        + _entry("39796", ["CYBER2", "DPRK3"]),
+        RELATION,
+    )
     path = _write(tmp_path, name, xml)
     assert detect(path) is ofac_sdn
     [batch] = ofac_sdn.read(path, ImportOptions())
     assert batch.as_of == "2025-03-04" and batch.as_of_basis == "export"
     recs = {r.value: r for r in batch.records}
-    assert set(recs) == {LAZARUS_ETH.lower(), "bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh",
-                         TORNADO_ETH.lower()}
+    assert set(recs) == {
+        LAZARUS_ETH.lower(),
+        "bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh",
+        TORNADO_ETH.lower(),
+    }
     laz = recs[LAZARUS_ETH.lower()]
     assert (laz.entity, laz.programs, laz.attribution, laz.chain) == (
-        "Lazarus Group", ("DPRK3",), "Lazarus Group", "ethereum")
+        "Lazarus Group",
+        ("DPRK3",),
+        "Lazarus Group",
+        "ethereum",
+    )
     assert laz.ref == "FixedRef 27307"
     agent = recs["bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh"]
     assert agent.attribution == "Lazarus Group"  # acting on behalf of Lazarus Group
@@ -127,8 +158,9 @@ def test_support_relation_does_not_attribute(tmp_path: Path) -> None:
 
 
 def test_newer_export_marks_dropped_addresses(tmp_path: Path, store: IntelStore) -> None:
-    march = make_sdn("2025-03-04", LAZ + TORNADO, _entry("27307", ["DPRK3"])
-                     + _entry("39796", ["CYBER2"]))
+    march = make_sdn(
+        "2025-03-04", LAZ + TORNADO, _entry("27307", ["DPRK3"]) + _entry("39796", ["CYBER2"])
+    )
     november = make_sdn("2025-11-19", LAZ, _entry("27307", ["DPRK3"]))
     import_source(store, _write(tmp_path, "a.xml", march), ImportOptions())
     out = import_source(store, _write(tmp_path, "b.xml", november), ImportOptions())
@@ -136,7 +168,10 @@ def test_newer_export_marks_dropped_addresses(tmp_path: Path, store: IntelStore)
     [tornado] = store.lookup(TORNADO_ETH)
     assert not tornado.listed
     assert (tornado.first_seen, tornado.last_seen, tornado.delisted_on) == (
-        "2025-03-04", "2025-03-04", "2025-11-19")
+        "2025-03-04",
+        "2025-03-04",
+        "2025-11-19",
+    )
     [laz] = store.lookup(LAZARUS_ETH)
     assert laz.listed and (laz.first_seen, laz.last_seen) == ("2025-03-04", "2025-11-19")
     # Importing the older export again changes nothing about what is listed now.
@@ -146,8 +181,9 @@ def test_newer_export_marks_dropped_addresses(tmp_path: Path, store: IntelStore)
 
 
 @pytest.mark.parametrize("cut", [0.3, 0.6, 0.9, 0.99])
-def test_truncated_xml_is_an_error_with_position(tmp_path: Path, store: IntelStore,
-                                                 cut: float) -> None:
+def test_truncated_xml_is_an_error_with_position(
+    tmp_path: Path, store: IntelStore, cut: float
+) -> None:
     xml = make_sdn("2025-03-04", LAZ + AGENT + TORNADO, _entry("27307", ["DPRK3"]))
     path = _write(tmp_path, "cut.xml", xml[: int(len(xml) * cut)])
     before = store.stats()
@@ -180,8 +216,11 @@ def test_truncated_bz2_stream(tmp_path: Path) -> None:
 
 
 def test_not_an_sdn_export(tmp_path: Path) -> None:
-    path = _write(tmp_path, "x.xml", f'<Sanctions xmlns="{NS}"><ReferenceValueSets>'
-                  "</ReferenceValueSets></Sanctions>")
+    path = _write(
+        tmp_path,
+        "x.xml",
+        f'<Sanctions xmlns="{NS}"><ReferenceValueSets></ReferenceValueSets></Sanctions>',
+    )
     with pytest.raises(InputError, match="Digital Currency Address"):
         ofac_sdn.read(path, ImportOptions())
 
@@ -208,7 +247,8 @@ def test_real_export_every_dca_feature_is_read(shared_data: Path) -> None:
     """Cross-check the streaming reader against a plain count of DCA features in the XML."""
     import re
 
-    raw = bz2.open(shared_data / SDN_NOV).read()
+    with bz2.open(shared_data / SDN_NOV) as f:
+        raw = f.read()
     ids = set(re.findall(rb'<FeatureType ID="(\d+)"[^>]*>Digital Currency Address', raw))
     expected = sum(len(re.findall(rb'FeatureTypeID="' + i + rb'"', raw)) for i in ids)
     [batch] = ofac_sdn.read(shared_data / SDN_NOV, ImportOptions())
@@ -217,7 +257,8 @@ def test_real_export_every_dca_feature_is_read(shared_data: Path) -> None:
 
 @pytest.mark.shared_data
 def test_real_export_truncated(shared_data: Path, tmp_path: Path) -> None:
-    raw = bz2.open(shared_data / SDN_NOV).read()
+    with bz2.open(shared_data / SDN_NOV) as f:
+        raw = f.read()
     path = tmp_path / "sdn_truncated.xml"
     path.write_bytes(raw[: len(raw) // 2])
     with pytest.raises(InputError) as err:

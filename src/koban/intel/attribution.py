@@ -51,6 +51,8 @@ def mentions(text: str | None) -> Actor | None:
     folded = text.casefold()
     for actor in {a.name: a for a in actors().values()}.values():
         for alias in (actor.name, *actor.aliases):
-            if len(alias) >= 5 and re.search(rf"(?<!\w){re.escape(alias.casefold())}(?!\w)", folded):
+            if len(alias) >= 5 and re.search(
+                rf"(?<!\w){re.escape(alias.casefold())}(?!\w)", folded
+            ):
                 return actor
     return None

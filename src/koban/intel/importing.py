@@ -12,8 +12,19 @@ from koban.intel.records import Batch, YaraRuleFile
 from koban.intel.store import ImportResult, IntelStore
 
 # Files a data folder carries beside its data; never intel.
-_NOT_INTEL = {"license", "license.txt", "license.md", "readme", "readme.md", "source.txt",
-              "provenance", "provenance.md", "notice", "copying", ".gitkeep"}
+_NOT_INTEL = {
+    "license",
+    "license.txt",
+    "license.md",
+    "readme",
+    "readme.md",
+    "source.txt",
+    "provenance",
+    "provenance.md",
+    "notice",
+    "copying",
+    ".gitkeep",
+}
 
 
 @dataclass
@@ -40,14 +51,20 @@ def _folder_members(folder: Path) -> tuple[list[Path], list[str]]:
     return files, skipped
 
 
-def read_source(path: Path, options: ImportOptions, forced: str | None = None,
-                ) -> tuple[list[Batch], list[YaraRuleFile], list[str]]:
+def read_source(
+    path: Path,
+    options: ImportOptions,
+    forced: str | None = None,
+) -> tuple[list[Batch], list[YaraRuleFile], list[str]]:
     """Parse one SRC (file or folder) fully, before anything touches the store."""
     if not path.exists():
         raise InputError(str(path), "no such file or directory")
     if path.is_dir() and forced is None and not (path / "manifest.json").is_file():
-        if all(p.suffix.lower() in yara_rules.SUFFIXES
-               for p in path.rglob("*") if p.is_file() and p.name.lower() not in _NOT_INTEL):
+        if all(
+            p.suffix.lower() in yara_rules.SUFFIXES
+            for p in path.rglob("*")
+            if p.is_file() and p.name.lower() not in _NOT_INTEL
+        ):
             return [], yara_rules.read_yara(path), []
         files, skipped = _folder_members(path)
         batches: list[Batch] = []
@@ -64,8 +81,9 @@ def read_source(path: Path, options: ImportOptions, forced: str | None = None,
     return batches, [], []
 
 
-def import_source(store: IntelStore, path: Path, options: ImportOptions,
-                  forced: str | None = None) -> SourceOutcome:
+def import_source(
+    store: IntelStore, path: Path, options: ImportOptions, forced: str | None = None
+) -> SourceOutcome:
     """Import one SRC: all its batches in one transaction (all or nothing)."""
     batches, yara_files, skipped = read_source(path, options, forced)
     outcome = SourceOutcome(str(path), skipped=skipped)

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from enum import Enum
+from enum import StrEnum
 from urllib.parse import urlsplit, urlunsplit
 
 import idna
 
 
-class IndicatorType(str, Enum):
+class IndicatorType(StrEnum):
     ADDRESS = "address"
     DOMAIN = "domain"
     URL = "url"
@@ -49,7 +49,12 @@ class NormaliseError(ValueError):
 
 
 _DEFANGED = re.compile(r"[\[\]({]|^(?:hxxp|fxp)", re.IGNORECASE)
-_LDH_DOMAIN = re.compile(r"(?:[a-z0-9_](?:[a-z0-9_\-]{0,61}[a-z0-9_])?\.)+[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?")
+_DNS_NAME = re.compile(
+    r"(?:[a-z0-9_](?:[a-z0-9_\-]*[a-z0-9_])?\.)+[a-z0-9_](?:[a-z0-9_\-]*[a-z0-9_])?"
+)
+_LDH_DOMAIN = re.compile(
+    r"(?:[a-z0-9_](?:[a-z0-9_\-]{0,61}[a-z0-9_])?\.)+[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?"
+)
 
 
 def refang(value: str) -> str:
@@ -59,8 +64,16 @@ def refang(value: str) -> str:
         return v
     v = re.sub(r"^hxxp", "http", v, flags=re.IGNORECASE)
     v = re.sub(r"^fxp", "ftp", v, flags=re.IGNORECASE)
-    for a, b in (("[.]", "."), ("(.)", "."), ("{.}", "."), ("[dot]", "."), ("[:]", ":"),
-                 ("[at]", "@"), ("[@]", "@"), ("[://]", "://")):
+    for a, b in (
+        ("[.]", "."),
+        ("(.)", "."),
+        ("{.}", "."),
+        ("[dot]", "."),
+        ("[:]", ":"),
+        ("[at]", "@"),
+        ("[@]", "@"),
+        ("[://]", "://"),
+    ):
         v = v.replace(a, b)
     return v
 
@@ -98,7 +111,7 @@ def normalise_domain(value: str) -> str:
     except idna.IDNAError:
         # Tolerate underscores and other DNS-valid but IDNA-invalid labels (seen in feeds).
         lowered = v.lower()
-        if lowered.isascii() and re.fullmatch(r"[a-z0-9_.\-]+", lowered) and "." in lowered:
+        if lowered.isascii() and _DNS_NAME.fullmatch(lowered):
             return lowered
         raise NormaliseError(f"not a valid domain name: {value!r}") from None
     if "." not in a_label:
@@ -205,9 +218,16 @@ def classify(value: str) -> tuple[IndicatorType, str] | None:
             # Only addresses and digests are dot-free.
             if len(v) in HASH_TYPES and _HEX.fullmatch(v):
                 return HASH_TYPES[len(v)], v.lower()
-            if (_EVM.fullmatch(v) or _BECH32.fullmatch(v) or _CASHADDR.fullmatch(v)
-                    or _BASE58.fullmatch(v) or _XRP.fullmatch(v) or _HEX32_ADDR.fullmatch(v)
-                    or _BECH32_ANY.fullmatch(v) or _GENERIC_ADDR.fullmatch(v)):
+            if (
+                _EVM.fullmatch(v)
+                or _BECH32.fullmatch(v)
+                or _CASHADDR.fullmatch(v)
+                or _BASE58.fullmatch(v)
+                or _XRP.fullmatch(v)
+                or _HEX32_ADDR.fullmatch(v)
+                or _BECH32_ANY.fullmatch(v)
+                or _GENERIC_ADDR.fullmatch(v)
+            ):
                 return IndicatorType.ADDRESS, normalise_address(v)
             return None
         if _is_ip(v):

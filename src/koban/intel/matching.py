@@ -18,7 +18,7 @@ def _is_sanction(m: Match) -> bool:
 
 
 def _describe(m: Match) -> str:
-    who = m.entity or "an unnamed entry"
+    who = m.entity or (f"{m.scope} list" if m.scope else "listed value")
     progs = f" ({', '.join(m.programs)})" if m.programs else ""
     when = f"listed since {m.first_seen}, last {m.last_seen}"
     if not m.listed:
@@ -37,35 +37,73 @@ def findings_for(query: str, matches: Sequence[Match]) -> list[Finding]:
 
     sanctioned = [m for m in listed if _is_sanction(m)]
     if sanctioned:
-        out.append(make_finding("intel.sanctioned",
-                                f"{query} is sanctioned: {_describe(sanctioned[0])}",
-                                evidence=evidence, indicators=values))
+        out.append(
+            make_finding(
+                "intel.sanctioned",
+                f"{query} is sanctioned: {_describe(sanctioned[0])}",
+                evidence=evidence,
+                indicators=values,
+            )
+        )
     actors = [m for m in listed if m.attribution]
     if actors:
-        out.append(make_finding("intel.threat_actor",
-                                f"{query} is attributed to {actors[0].attribution}: "
-                                f"{_describe(actors[0])}", evidence=evidence, indicators=values))
+        out.append(
+            make_finding(
+                "intel.threat_actor",
+                f"{query} is attributed to {actors[0].attribution}: {_describe(actors[0])}",
+                evidence=evidence,
+                indicators=values,
+            )
+        )
     mixers = [m for m in matches if m.category == "mixer"]
     if mixers:
         note = "" if mixers[0].listed else " (no longer sanctioned)"
-        out.append(make_finding("intel.mixer",
-                                f"{query} belongs to the mixer {mixers[0].entity or '?'}{note}: "
-                                f"{_describe(mixers[0])}", evidence=evidence, indicators=values))
-    threat = [m for m in listed if not _is_sanction(m) and not m.attribution
-              and m.category not in CONTEXT_CATEGORIES and m.category != "mixer"]
+        out.append(
+            make_finding(
+                "intel.mixer",
+                f"{query} belongs to the mixer {mixers[0].entity or '?'}{note}: "
+                f"{_describe(mixers[0])}",
+                evidence=evidence,
+                indicators=values,
+            )
+        )
+    threat = [
+        m
+        for m in listed
+        if not _is_sanction(m)
+        and not m.attribution
+        and m.category not in CONTEXT_CATEGORIES
+        and m.category != "mixer"
+    ]
     if threat and not out:
-        out.append(make_finding("intel.known_indicator",
-                                f"{query} is a known indicator: {_describe(threat[0])}",
-                                evidence=evidence, indicators=values))
+        out.append(
+            make_finding(
+                "intel.known_indicator",
+                f"{query} is a known indicator: {_describe(threat[0])}",
+                evidence=evidence,
+                indicators=values,
+            )
+        )
     context = [m for m in listed if m.category in CONTEXT_CATEGORIES]
     if context and not out:
-        out.append(make_finding("intel.context", f"{query} is {context[0].entity or 'known'} "
-                                f"({context[0].category}) per {context[0].source}",
-                                evidence=evidence, indicators=values))
+        out.append(
+            make_finding(
+                "intel.context",
+                f"{query} is {context[0].entity or 'known'} "
+                f"({context[0].category}) per {context[0].source}",
+                evidence=evidence,
+                indicators=values,
+            )
+        )
     if not listed and not out:
-        out.append(make_finding("intel.formerly_listed",
-                                f"{query} was listed but no longer is: {_describe(matches[0])}",
-                                evidence=evidence, indicators=values))
+        out.append(
+            make_finding(
+                "intel.formerly_listed",
+                f"{query} was listed but no longer is: {_describe(matches[0])}",
+                evidence=evidence,
+                indicators=values,
+            )
+        )
     return out
 
 

@@ -35,7 +35,8 @@ CREATE TABLE IF NOT EXISTS import_log(
   feed_id INTEGER NOT NULL REFERENCES feed(id),
   as_of TEXT NOT NULL, as_of_basis TEXT NOT NULL, imported_at TEXT NOT NULL,
   origin TEXT NOT NULL, format TEXT NOT NULL,
-  records INTEGER NOT NULL, added INTEGER NOT NULL, delisted INTEGER NOT NULL, relisted INTEGER NOT NULL,
+  records INTEGER NOT NULL, added INTEGER NOT NULL, delisted INTEGER NOT NULL,
+  relisted INTEGER NOT NULL,
   details TEXT NOT NULL DEFAULT '{}');
 CREATE TABLE IF NOT EXISTS sighting(
   value TEXT NOT NULL,
@@ -59,8 +60,10 @@ CREATE TEMP TABLE IF NOT EXISTS staged(
 """
 
 
-_SELECT = ("SELECT value, feed_id, entity, type, chain, programs, attribution, category, "
-           "description, ref, first_seen, last_seen, listed, delisted_on FROM sighting ")
+_SELECT = (
+    "SELECT value, feed_id, entity, type, chain, programs, attribution, category, "
+    "description, ref, first_seen, last_seen, listed, delisted_on FROM sighting "
+)
 _BATCH = 2000 if sqlite3.sqlite_version_info >= (3, 32) else 900  # host-parameter limit
 
 
@@ -108,8 +111,7 @@ class Match:
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
-        return {k: v for k, v in d.items()
-                if v is not None or k in ("entity", "attribution")}
+        return {k: v for k, v in d.items() if v is not None or k in ("entity", "attribution")}
 
 
 @dataclass(frozen=True)
@@ -132,9 +134,17 @@ def _now() -> str:
 
 
 def _row_values(r: Record) -> tuple[Any, ...]:
-    return (r.value, r.entity, r.type.value, r.chain,
-            json.dumps(list(r.programs)) if r.programs else None,
-            r.attribution, r.category, r.description, r.ref)
+    return (
+        r.value,
+        r.entity,
+        r.type.value,
+        r.chain,
+        json.dumps(list(r.programs)) if r.programs else None,
+        r.attribution,
+        r.category,
+        r.description,
+        r.ref,
+    )
 
 
 class IntelStore:
@@ -182,8 +192,9 @@ class IntelStore:
 
     # -- importing -------------------------------------------------------------------------
 
-    def import_batches(self, batches: Iterable[Batch],
-                       yara_files: Sequence[YaraRuleFile] = ()) -> list[ImportResult]:
+    def import_batches(
+        self, batches: Iterable[Batch], yara_files: Sequence[YaraRuleFile] = ()
+    ) -> list[ImportResult]:
         """Import all batches (and YARA files) in one transaction; any error rolls every one
         of them back."""
         with self.transaction():
@@ -193,8 +204,9 @@ class IntelStore:
 
     def _feed_id(self, source: str, scope: str) -> tuple[int, str | None]:
         db = self._db
-        row = db.execute("SELECT id, latest_as_of FROM feed WHERE source=? AND scope=?",
-                         (source, scope)).fetchone()
+        row = db.execute(
+            "SELECT id, latest_as_of FROM feed WHERE source=? AND scope=?", (source, scope)
+        ).fetchone()
         if row is not None:
             return int(row[0]), row[1]
         cur = db.execute("INSERT INTO feed(source, scope) VALUES(?, ?)", (source, scope))
@@ -212,13 +224,16 @@ class IntelStore:
         records = db.execute("SELECT count(*) FROM temp.staged").fetchone()[0]
         feed_id, latest = self._feed_id(batch.source, batch.scope)
         newer = latest is None or batch.as_of >= latest
-        before = db.execute("SELECT count(*) FROM sighting WHERE feed_id=?", (feed_id,)).fetchone()[0]
+        before = db.execute("SELECT count(*) FROM sighting WHERE feed_id=?", (feed_id,)).fetchone()[
+            0
+        ]
         delisted = relisted = 0
         if newer:
             relisted = db.execute(
                 "SELECT count(*) FROM sighting s JOIN temp.staged t "
                 "ON s.value=t.value AND s.entity=t.entity WHERE s.feed_id=? AND s.listed=0",
-                (feed_id,)).fetchone()[0]
+                (feed_id,),
+            ).fetchone()[0]
             db.execute(
                 """INSERT INTO sighting(value, feed_id, entity, type, chain, programs, attribution,
                      category, description, ref, first_seen, last_seen, listed, delisted_on)
@@ -231,13 +246,15 @@ class IntelStore:
                      first_seen=min(first_seen, excluded.first_seen),
                      last_seen=max(last_seen, excluded.last_seen),
                      listed=1, delisted_on=NULL""",
-                {"feed": feed_id, "as_of": batch.as_of})
+                {"feed": feed_id, "as_of": batch.as_of},
+            )
             delisted = db.execute(
                 """UPDATE sighting SET listed=0, delisted_on=:as_of
                    WHERE feed_id=:feed AND listed=1 AND NOT EXISTS (
                      SELECT 1 FROM temp.staged t
                      WHERE t.value=sighting.value AND t.entity=sighting.entity)""",
-                {"feed": feed_id, "as_of": batch.as_of}).rowcount
+                {"feed": feed_id, "as_of": batch.as_of},
+            ).rowcount
             db.execute("UPDATE feed SET latest_as_of=? WHERE id=?", (batch.as_of, feed_id))
         else:
             # An older export than one already imported: it can only tell us an earlier
@@ -249,45 +266,111 @@ class IntelStore:
                           description, ref, :as_of, :as_of, 0, :latest FROM temp.staged WHERE true
                    ON CONFLICT(value, feed_id, entity) DO UPDATE SET
                      first_seen=min(first_seen, excluded.first_seen)""",
-                {"feed": feed_id, "as_of": batch.as_of, "latest": latest})
-        after = db.execute("SELECT count(*) FROM sighting WHERE feed_id=?", (feed_id,)).fetchone()[0]
+                {"feed": feed_id, "as_of": batch.as_of, "latest": latest},
+            )
+        after = db.execute("SELECT count(*) FROM sighting WHERE feed_id=?", (feed_id,)).fetchone()[
+            0
+        ]
         db.execute("DELETE FROM temp.staged")
-        result = ImportResult(batch.source, batch.scope, batch.as_of, batch.as_of_basis,
-                              batch.origin, batch.format, records, after - before, delisted,
-                              relisted, not newer)
+        result = ImportResult(
+            batch.source,
+            batch.scope,
+            batch.as_of,
+            batch.as_of_basis,
+            batch.origin,
+            batch.format,
+            records,
+            after - before,
+            delisted,
+            relisted,
+            not newer,
+        )
         db.execute(
             "INSERT INTO import_log(feed_id, as_of, as_of_basis, imported_at, origin, format, "
             "records, added, delisted, relisted, details) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
-            (feed_id, batch.as_of, batch.as_of_basis, _now(), batch.origin, batch.format,
-             records, result.added, delisted, relisted, json.dumps(batch.details)))
+            (
+                feed_id,
+                batch.as_of,
+                batch.as_of_basis,
+                _now(),
+                batch.origin,
+                batch.format,
+                records,
+                result.added,
+                delisted,
+                relisted,
+                json.dumps(batch.details),
+            ),
+        )
         return result
 
     def _register_yara(self, files: Sequence[YaraRuleFile]) -> None:
         self._db.executemany(
-                "INSERT OR REPLACE INTO yara_file VALUES(?,?,?,?,?,?,?)",
-                [(f.name, f.origin, f.sha256, len(f.rule_names), json.dumps(f.rule_names),
-              f.text, _now()) for f in files])
+            "INSERT OR REPLACE INTO yara_file VALUES(?,?,?,?,?,?,?)",
+            [
+                (
+                    f.name,
+                    f.origin,
+                    f.sha256,
+                    len(f.rule_names),
+                    json.dumps(f.rule_names),
+                    f.text,
+                    _now(),
+                )
+                for f in files
+            ],
+        )
 
     def yara_files(self) -> list[YaraRuleFile]:
         rows = self._db.execute(
-            "SELECT name, origin, text, rule_names, sha256 FROM yara_file ORDER BY name")
+            "SELECT name, origin, text, rule_names, sha256 FROM yara_file ORDER BY name"
+        )
         return [YaraRuleFile(n, o, t, json.loads(rn), s) for n, o, t, rn, s in rows]
 
     # -- looking up ------------------------------------------------------------------------
 
     def _feed_names(self) -> dict[int, tuple[str, str]]:
         if self._feeds is None:
-            self._feeds = {i: (s, sc) for i, s, sc in
-                           self._db.execute("SELECT id, source, scope FROM feed")}
+            self._feeds = {
+                i: (s, sc) for i, s, sc in self._db.execute("SELECT id, source, scope FROM feed")
+            }
         return self._feeds
 
     def _match(self, row: tuple[Any, ...]) -> Match:
-        (v, feed_id, entity, typ, chain, programs, attribution, category, description,
-         ref, first, last, listed, delisted_on) = row
+        (
+            v,
+            feed_id,
+            entity,
+            typ,
+            chain,
+            programs,
+            attribution,
+            category,
+            description,
+            ref,
+            first,
+            last,
+            listed,
+            delisted_on,
+        ) = row
         source, scope = (self._feeds or self._feed_names())[feed_id]
-        return Match(typ, v, source, entity or None, json.loads(programs) if programs else [],
-                     attribution, bool(listed), first, last, chain, category, delisted_on,
-                     scope or None, description, ref)
+        return Match(
+            typ,
+            v,
+            source,
+            entity or None,
+            json.loads(programs) if programs else [],
+            attribution,
+            bool(listed),
+            first,
+            last,
+            chain,
+            category,
+            delisted_on,
+            scope or None,
+            description,
+            ref,
+        )
 
     def matches(self, value: str) -> list[Match]:
         """Every sighting of a canonical ``value`` (already normalised)."""
@@ -299,7 +382,7 @@ class IntelStore:
         found: dict[str, list[Match]] = {}
         pending = list(dict.fromkeys(values))
         for i in range(0, len(pending), _BATCH):
-            chunk = pending[i:i + _BATCH]
+            chunk = pending[i : i + _BATCH]
             sql = _SELECT + f"WHERE value IN ({','.join('?' * len(chunk))})"
             for row in self._db.execute(sql, chunk):
                 found.setdefault(row[0], []).append(self._match(row))
@@ -331,23 +414,50 @@ class IntelStore:
         for source, scope, latest, total, listed in db.execute(
             "SELECT f.source, f.scope, f.latest_as_of, count(s.value), coalesce(sum(s.listed), 0) "
             "FROM feed f LEFT JOIN sighting s ON s.feed_id=f.id GROUP BY f.id "
-            "ORDER BY f.source, f.scope"):
-            feeds.append({"source": source, "scope": scope or None, "as_of": latest,
-                          "indicators": total, "listed": listed})
+            "ORDER BY f.source, f.scope"
+        ):
+            feeds.append(
+                {
+                    "source": source,
+                    "scope": scope or None,
+                    "as_of": latest,
+                    "indicators": total,
+                    "listed": listed,
+                }
+            )
         distinct = db.execute("SELECT count(DISTINCT value) FROM sighting").fetchone()[0]
-        yara_rules = db.execute("SELECT coalesce(sum(rules), 0), count(*) FROM yara_file").fetchone()
+        yara_rules = db.execute(
+            "SELECT coalesce(sum(rules), 0), count(*) FROM yara_file"
+        ).fetchone()
         size = sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*"))
-        return {"store": str(self.path), "size_bytes": size, "distinct_values": distinct,
-                "sightings_by_type": by_type, "feeds": feeds,
-                "yara": {"files": yara_rules[1], "rules": yara_rules[0]}}
+        return {
+            "store": str(self.path),
+            "size_bytes": size,
+            "distinct_values": distinct,
+            "sightings_by_type": by_type,
+            "feeds": feeds,
+            "yara": {"files": yara_rules[1], "rules": yara_rules[0]},
+        }
 
     def imports(self) -> list[dict[str, Any]]:
         rows = self._db.execute(
             "SELECT f.source, f.scope, i.as_of, i.as_of_basis, i.imported_at, i.origin, i.format, "
             "i.records, i.added, i.delisted, i.relisted FROM import_log i "
-            "JOIN feed f ON f.id=i.feed_id ORDER BY i.id")
-        keys = ("source", "scope", "as_of", "as_of_basis", "imported_at", "origin", "format",
-                "records", "added", "delisted", "relisted")
+            "JOIN feed f ON f.id=i.feed_id ORDER BY i.id"
+        )
+        keys = (
+            "source",
+            "scope",
+            "as_of",
+            "as_of_basis",
+            "imported_at",
+            "origin",
+            "format",
+            "records",
+            "added",
+            "delisted",
+            "relisted",
+        )
         return [dict(zip(keys, r, strict=True)) for r in rows]
 
     def iter_sightings(self) -> Iterator[Match]:

@@ -13,10 +13,20 @@ from koban.rules import all_rules
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
-_LEVEL = {Severity.INFO: "note", Severity.LOW: "note", Severity.MEDIUM: "warning",
-          Severity.HIGH: "error", Severity.CRITICAL: "error"}
-_SECURITY_SEVERITY = {Severity.INFO: "0.0", Severity.LOW: "3.0", Severity.MEDIUM: "5.0",
-                      Severity.HIGH: "8.0", Severity.CRITICAL: "9.5"}
+_LEVEL = {
+    Severity.INFO: "note",
+    Severity.LOW: "note",
+    Severity.MEDIUM: "warning",
+    Severity.HIGH: "error",
+    Severity.CRITICAL: "error",
+}
+_SECURITY_SEVERITY = {
+    Severity.INFO: "0.0",
+    Severity.LOW: "3.0",
+    Severity.MEDIUM: "5.0",
+    Severity.HIGH: "8.0",
+    Severity.CRITICAL: "9.5",
+}
 
 
 # Characters left as they are: RFC 3986 reserved ones and "%" (so URLs and escapes survive).
@@ -64,21 +74,25 @@ def _result(report: Report, finding: Finding, rule_index: dict[str, int]) -> dic
 def render_sarif(reports: Sequence[Report]) -> str:
     rules = all_rules()
     used = sorted({f.rule for r in reports for sub in r.walk() for f in sub.findings})
-    descriptors = []
+    descriptors: list[dict[str, Any]] = []
     rule_index: dict[str, int] = {}
     for rule_id in used:
         rule = rules.get(rule_id)
         rule_index[rule_id] = len(descriptors)
         desc: dict[str, Any] = {"id": rule_id}
         if rule is not None:
-            desc.update({
-                "name": rule.title,
-                "shortDescription": {"text": rule.title},
-                "fullDescription": {"text": rule.description},
-                "defaultConfiguration": {"level": _LEVEL[rule.severity]},
-                "properties": {"security-severity": _SECURITY_SEVERITY[rule.severity],
-                               "tags": ["security", *rule.attack]},
-            })
+            desc.update(
+                {
+                    "name": rule.title,
+                    "shortDescription": {"text": rule.title},
+                    "fullDescription": {"text": rule.description},
+                    "defaultConfiguration": {"level": _LEVEL[rule.severity]},
+                    "properties": {
+                        "security-severity": _SECURITY_SEVERITY[rule.severity],
+                        "tags": ["security", *rule.attack],
+                    },
+                }
+            )
         descriptors.append(desc)
     results = [
         _result(sub, f, rule_index) for r in reports for sub in r.walk() for f in sub.findings
@@ -86,10 +100,11 @@ def render_sarif(reports: Sequence[Report]) -> str:
     doc = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "koban", "version": __version__,
-                                "rules": descriptors}},
-            "results": results,
-        }],
+        "runs": [
+            {
+                "tool": {"driver": {"name": "koban", "version": __version__, "rules": descriptors}},
+                "results": results,
+            }
+        ],
     }
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"

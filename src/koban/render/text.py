@@ -7,11 +7,18 @@ from collections.abc import Sequence
 from koban.model import Finding, Report, Severity, Verdict
 
 _RESET = "\x1b[0m"
-_VERDICT_COLOUR = {Verdict.CLEAN: "\x1b[32m", Verdict.SUSPICIOUS: "\x1b[33m",
-                   Verdict.MALICIOUS: "\x1b[1;31m"}
-_SEVERITY_COLOUR = {Severity.INFO: "\x1b[2m", Severity.LOW: "\x1b[36m",
-                    Severity.MEDIUM: "\x1b[33m", Severity.HIGH: "\x1b[31m",
-                    Severity.CRITICAL: "\x1b[1;31m"}
+_VERDICT_COLOUR = {
+    Verdict.CLEAN: "\x1b[32m",
+    Verdict.SUSPICIOUS: "\x1b[33m",
+    Verdict.MALICIOUS: "\x1b[1;31m",
+}
+_SEVERITY_COLOUR = {
+    Severity.INFO: "\x1b[2m",
+    Severity.LOW: "\x1b[36m",
+    Severity.MEDIUM: "\x1b[33m",
+    Severity.HIGH: "\x1b[31m",
+    Severity.CRITICAL: "\x1b[1;31m",
+}
 
 
 def _paint(text: str, code: str, colour: bool) -> str:
@@ -32,15 +39,28 @@ def _where(f: Finding) -> str:
     return f" [{', '.join(parts)}]" if parts else ""
 
 
+NOT_ANALYSED_RULE = "scan.analyser_unavailable"
+
+
+def _not_analysed(report: Report) -> bool:
+    return report.verdict is Verdict.CLEAN and any(
+        f.rule == NOT_ANALYSED_RULE for f in report.findings
+    )
+
+
 def _render_one(report: Report, colour: bool, depth: int, out: list[str]) -> None:
     pad = "  " * depth
     verdict = _paint(report.verdict.value.upper(), _VERDICT_COLOUR[report.verdict], colour)
+    if _not_analysed(report):  # "clean" would be a lie: nothing looked at it
+        verdict = _paint("NOT ANALYSED", _SEVERITY_COLOUR[Severity.INFO], colour)
     out.append(f"{pad}{report.target}  {verdict}  score {report.score}  ({report.analyser})")
     for f in report.findings:
         sev = _paint(f"{f.severity.value:<8}", _SEVERITY_COLOUR[f.severity], colour)
         out.append(f"{pad}  {sev} {f.rule}: {f.message}{_where(f)}")
         if f.wallet is not None:
-            out.append(f"{pad}           controls {f.wallet.label} ({f.wallet.chain} {f.wallet.address})")
+            out.append(
+                f"{pad}           controls {f.wallet.label} ({f.wallet.chain} {f.wallet.address})"
+            )
     for child in report.children:
         _render_one(child, colour, depth + 1, out)
 
@@ -50,9 +70,13 @@ def render_text(reports: Sequence[Report], *, colour: bool = False) -> str:
     for report in reports:
         _render_one(report, colour, 0, out)
     if len(reports) > 1:
+        skipped = sum(1 for r in reports if _not_analysed(r))
         counts = {v: sum(1 for r in reports if r.verdict is v) for v in Verdict}
-        out.append(
+        line = (
             f"{len(reports)} inputs: {counts[Verdict.MALICIOUS]} malicious, "
-            f"{counts[Verdict.SUSPICIOUS]} suspicious, {counts[Verdict.CLEAN]} clean"
+            f"{counts[Verdict.SUSPICIOUS]} suspicious, {counts[Verdict.CLEAN] - skipped} clean"
         )
+        if skipped:
+            line += f", {skipped} not analysed"
+        out.append(line)
     return "\n".join(out) + ("\n" if out else "")

@@ -32,15 +32,19 @@ def detect(path: Path, forced: str | None = None) -> ModuleType:
         try:
             return IMPORTERS[forced]
         except KeyError:
-            raise InputError(str(path), f"unknown format {forced!r} "
-                             f"(known: {', '.join(IMPORTERS)})") from None
+            raise InputError(
+                str(path), f"unknown format {forced!r} (known: {', '.join(IMPORTERS)})"
+            ) from None
     head = read_head(path)
     for module in IMPORTERS.values():
         if module.sniff(path, head):
             return module
-    raise InputError(str(path), "unrecognised intel format (expected OFAC SDN advanced XML, "
-                     "STIX 2.1, MISP, GraphSense TagPack, ticker list, CSV or YARA); "
-                     "use --format to say which")
+    raise InputError(
+        str(path),
+        "unrecognised intel format (expected OFAC SDN advanced XML, "
+        "STIX 2.1, MISP, GraphSense TagPack, ticker list, CSV or YARA); "
+        "use --format to say which",
+    )
 
 
 __all__ = ["IMPORTERS", "ImportOptions", "detect"]

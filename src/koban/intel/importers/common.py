@@ -9,11 +9,11 @@ import lzma
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 from koban.errors import InputError
 
-_MAGIC = {b"BZh": bz2.open, b"\x1f\x8b": gzip.open, b"\xfd7zXZ\x00": lzma.open}
+_MAGIC = {b"BZh": "bz2", b"\x1f\x8b": "gzip", b"\xfd7zXZ\x00": "xz"}
 
 
 @dataclass(frozen=True)
@@ -31,10 +31,13 @@ def open_binary(path: Path) -> IO[bytes]:
             magic = f.read(6)
     except OSError as exc:
         raise InputError(str(path), f"cannot read: {exc.strerror}") from exc
-    for prefix, opener in _MAGIC.items():
+    for prefix, codec in _MAGIC.items():
         if magic.startswith(prefix):
-            stream: IO[bytes] = opener(path, "rb")
-            return stream
+            if codec == "bz2":
+                return cast(IO[bytes], bz2.open(path, "rb"))  # noqa: SIM115 (caller closes)
+            if codec == "gzip":
+                return cast(IO[bytes], gzip.open(path, "rb"))  # noqa: SIM115
+            return cast(IO[bytes], lzma.open(path, "rb"))  # noqa: SIM115
     return path.open("rb")
 
 
@@ -82,10 +85,8 @@ def resolve_as_of(path: Path, options: ImportOptions, found: str | None = None) 
         return iso_date(options.as_of, "--as-of"), "option"
     if found:
         return found, "export"
-    m = None
-    for m in _DATE_IN_PATH.finditer(str(path)):
-        pass
-    if m:
-        return m.group(0), "path"
+    dates = _DATE_IN_PATH.findall(str(path))
+    if dates:
+        return "-".join(dates[-1]), "path"
     mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).date().isoformat()
     return mtime, "mtime"

@@ -29,14 +29,27 @@ _VALUE_COLS = ("value", "indicator", "ioc", "observable", "banned_address", "add
 _TYPE_COLS = ("entity_type", "type", "indicator_type", "ioc_type")
 _DESC_COLS = ("description", "comment", "context", "notes", "wallet_tag", "label")
 _TYPE_MAP = {
-    "hostname": IndicatorType.DOMAIN, "domain": IndicatorType.DOMAIN, "fqdn": IndicatorType.DOMAIN,
-    "url": IndicatorType.URL, "uri": IndicatorType.URL, "ip": IndicatorType.IP,
-    "ipaddress": IndicatorType.IP, "ip-dst": IndicatorType.IP, "ip-src": IndicatorType.IP,
-    "ipv4": IndicatorType.IP, "ipv6": IndicatorType.IP, "email": IndicatorType.EMAIL,
-    "emailwhois": IndicatorType.EMAIL, "email-src": IndicatorType.EMAIL,
-    "md5": IndicatorType.MD5, "sha1": IndicatorType.SHA1, "sha256": IndicatorType.SHA256,
-    "address": IndicatorType.ADDRESS, "wallet": IndicatorType.ADDRESS,
-    "btc": IndicatorType.ADDRESS, "eth": IndicatorType.ADDRESS,
+    "hostname": IndicatorType.DOMAIN,
+    "domain": IndicatorType.DOMAIN,
+    "fqdn": IndicatorType.DOMAIN,
+    "url": IndicatorType.URL,
+    "uri": IndicatorType.URL,
+    "ip": IndicatorType.IP,
+    "ipaddress": IndicatorType.IP,
+    "ip-dst": IndicatorType.IP,
+    "ip-src": IndicatorType.IP,
+    "ipv4": IndicatorType.IP,
+    "ipv6": IndicatorType.IP,
+    "email": IndicatorType.EMAIL,
+    "emailwhois": IndicatorType.EMAIL,
+    "email-src": IndicatorType.EMAIL,
+    "md5": IndicatorType.MD5,
+    "sha1": IndicatorType.SHA1,
+    "sha256": IndicatorType.SHA256,
+    "address": IndicatorType.ADDRESS,
+    "wallet": IndicatorType.ADDRESS,
+    "btc": IndicatorType.ADDRESS,
+    "eth": IndicatorType.ADDRESS,
 }
 
 
@@ -75,8 +88,9 @@ def read(path: Path, options: ImportOptions) -> list[Batch]:
         if not row or not "".join(row).strip():
             continue
         if len(row) <= vcol:
-            raise InputError(str(path), f"row has {len(row)} columns, expected at least {vcol + 1}",
-                             line=lineno)
+            raise InputError(
+                str(path), f"row has {len(row)} columns, expected at least {vcol + 1}", line=lineno
+            )
         declared = row[tcol].strip().lower() if tcol is not None and tcol < len(row) else ""
         desc = row[dcol].strip() if dcol is not None and dcol < len(row) else ""
         actor = fixed or attribution.mentions(desc) or path_actor
@@ -94,12 +108,28 @@ def read(path: Path, options: ImportOptions) -> list[Batch]:
             except NormaliseError as exc:
                 problems.append(f"{path}:{lineno}: {exc}; skipped")
                 continue
-            records.append(Record(
-                type=kind, value=value, entity=desc,
-                attribution=actor.name if actor and actor.category == "threat-actor" else None,
-                category=actor.category if actor else None, description=desc or None))
+            records.append(
+                Record(
+                    type=kind,
+                    value=value,
+                    entity=desc,
+                    attribution=actor.name if actor and actor.category == "threat-actor" else None,
+                    category=actor.category if actor else None,
+                    description=desc or None,
+                )
+            )
     as_of, basis = resolve_as_of(path, options)
     source = options.source or f"csv:{path.parent.name}/{path.name}"
     details = {"skipped": "; ".join(skipped[:20])} if skipped else {}
-    return [Batch(source=source, as_of=as_of, as_of_basis=basis, format=NAME,
-                  origin=str(path), records=records, details=details, problems=problems)]
+    return [
+        Batch(
+            source=source,
+            as_of=as_of,
+            as_of_basis=basis,
+            format=NAME,
+            origin=str(path),
+            records=records,
+            details=details,
+            problems=problems,
+        )
+    ]

@@ -21,14 +21,24 @@ from koban.intel.records import Batch, Record
 
 NAME = "misp"
 _TYPES: dict[str, IndicatorType] = {
-    "domain": IndicatorType.DOMAIN, "hostname": IndicatorType.DOMAIN,
-    "url": IndicatorType.URL, "link": IndicatorType.URL, "uri": IndicatorType.URL,
-    "ip-dst": IndicatorType.IP, "ip-src": IndicatorType.IP,
-    "email": IndicatorType.EMAIL, "email-src": IndicatorType.EMAIL,
-    "email-reply-to": IndicatorType.EMAIL, "whois-registrant-email": IndicatorType.EMAIL,
-    "md5": IndicatorType.MD5, "sha1": IndicatorType.SHA1, "sha256": IndicatorType.SHA256,
-    "btc": IndicatorType.ADDRESS, "xmr": IndicatorType.ADDRESS,
-    "cryptocurrency-address": IndicatorType.ADDRESS, "eth": IndicatorType.ADDRESS,
+    "domain": IndicatorType.DOMAIN,
+    "hostname": IndicatorType.DOMAIN,
+    "url": IndicatorType.URL,
+    "link": IndicatorType.URL,
+    "uri": IndicatorType.URL,
+    "ip-dst": IndicatorType.IP,
+    "ip-src": IndicatorType.IP,
+    "email": IndicatorType.EMAIL,
+    "email-src": IndicatorType.EMAIL,
+    "email-reply-to": IndicatorType.EMAIL,
+    "whois-registrant-email": IndicatorType.EMAIL,
+    "md5": IndicatorType.MD5,
+    "sha1": IndicatorType.SHA1,
+    "sha256": IndicatorType.SHA256,
+    "btc": IndicatorType.ADDRESS,
+    "xmr": IndicatorType.ADDRESS,
+    "cryptocurrency-address": IndicatorType.ADDRESS,
+    "eth": IndicatorType.ADDRESS,
 }
 _COMPOSITE = {  # type -> (part index, indicator type)
     "domain|ip": ((0, IndicatorType.DOMAIN), (1, IndicatorType.IP)),
@@ -46,7 +56,8 @@ def sniff(path: Path, head: bytes) -> bool:
         return (path / "manifest.json").is_file()
     text = head.decode("utf-8", "replace")
     return bool(re.search(r'"Event"\s*:\s*\{', text)) or bool(
-        re.search(r'"response"\s*:\s*\[\s*\{\s*"Event"', text))
+        re.search(r'"response"\s*:\s*\[\s*\{\s*"Event"', text)
+    )
 
 
 def _attributes(event: dict[str, Any]) -> list[dict[str, Any]]:
@@ -62,8 +73,9 @@ def _actor_names(event: dict[str, Any]) -> list[str]:
         if galaxy.get("type") in ("threat-actor", "mitre-intrusion-set", "360net-threat-actor"):
             names.extend(str(c.get("value", "")) for c in galaxy.get("GalaxyCluster", []) or [])
     for tag in event.get("Tag", []) or []:
-        m = re.match(r'misp-galaxy:(?:threat-actor|mitre-intrusion-set)="([^"]+)"',
-                     str(tag.get("name", "")))
+        m = re.match(
+            r'misp-galaxy:(?:threat-actor|mitre-intrusion-set)="([^"]+)"', str(tag.get("name", ""))
+        )
         if m:
             names.append(re.sub(r"\s*-\s*G\d{4}$", "", m.group(1)))
     return names
@@ -89,15 +101,22 @@ def _event_batch(event: dict[str, Any], origin: str, options: ImportOptions) -> 
             try:
                 value = normalise(kind, text)
             except NormaliseError as exc:
-                raise InputError(origin, f"event {event.get('uuid')}: attribute "
-                                 f"{attr.get('uuid', '?')}: {exc}") from exc
-            records.append(Record(
-                type=kind, value=value, entity=info,
-                attribution=attributed if (actor is None or actor.category == "threat-actor")
-                else None,
-                category=actor.category if actor else None,
-                description=str(attr.get("comment") or "") or None,
-                ref=str(attr.get("uuid") or "") or None))
+                raise InputError(
+                    origin, f"event {event.get('uuid')}: attribute {attr.get('uuid', '?')}: {exc}"
+                ) from exc
+            records.append(
+                Record(
+                    type=kind,
+                    value=value,
+                    entity=info,
+                    attribution=attributed
+                    if (actor is None or actor.category == "threat-actor")
+                    else None,
+                    category=actor.category if actor else None,
+                    description=str(attr.get("comment") or "") or None,
+                    ref=str(attr.get("uuid") or "") or None,
+                )
+            )
     found = None
     if event.get("date"):
         found = iso_date(str(event["date"]), origin)
@@ -105,17 +124,25 @@ def _event_batch(event: dict[str, Any], origin: str, options: ImportOptions) -> 
         found = iso_date(str(event["timestamp"]), origin)
     as_of, basis = resolve_as_of(Path(origin), options, found)
     org = (event.get("Orgc") or {}).get("name") or "misp"
-    return Batch(source=options.source or f"misp:{org}", scope=str(event.get("uuid", "")),
-                 as_of=as_of, as_of_basis=basis, format=NAME, origin=origin, records=records,
-                 details={"info": info})
+    return Batch(
+        source=options.source or f"misp:{org}",
+        scope=str(event.get("uuid", "")),
+        as_of=as_of,
+        as_of_basis=basis,
+        format=NAME,
+        origin=origin,
+        records=records,
+        details={"info": info},
+    )
 
 
 def _load(path: Path) -> Any:
     try:
         return json.loads(read_text(path))
     except json.JSONDecodeError as exc:
-        raise InputError(str(path), f"invalid JSON: {exc.msg}", line=exc.lineno,
-                         position=f"column {exc.colno}") from exc
+        raise InputError(
+            str(path), f"invalid JSON: {exc.msg}", line=exc.lineno, position=f"column {exc.colno}"
+        ) from exc
 
 
 def _events(doc: Any, origin: str) -> list[dict[str, Any]]:
@@ -123,7 +150,7 @@ def _events(doc: Any, origin: str) -> list[dict[str, Any]]:
         return [doc["Event"]]
     if isinstance(doc, dict) and isinstance(doc.get("response"), list):
         return [e["Event"] for e in doc["response"] if isinstance(e, dict) and "Event" in e]
-    raise InputError(origin, "not a MISP event: expected {\"Event\": {...}} or {\"response\": [...]}")
+    raise InputError(origin, 'not a MISP event: expected {"Event": {...}} or {"response": [...]}')
 
 
 def read(path: Path, options: ImportOptions) -> list[Batch]:
@@ -136,7 +163,9 @@ def read(path: Path, options: ImportOptions) -> list[Batch]:
             event_file = path / f"{uuid}.json"
             if not event_file.is_file():
                 raise InputError(str(event_file), "listed in manifest.json but missing")
-            batches.extend(_event_batch(e, str(event_file), options)
-                           for e in _events(_load(event_file), str(event_file)))
+            batches.extend(
+                _event_batch(e, str(event_file), options)
+                for e in _events(_load(event_file), str(event_file))
+            )
         return batches
     return [_event_batch(e, str(path), options) for e in _events(_load(path), str(path))]

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+import defusedxml.ElementTree as SafeET
+
 from koban.errors import InputError
 from koban.intel import attribution
 from koban.intel.chains import chain_for
@@ -30,8 +32,11 @@ SOURCE = "ofac-sdn"
 CHUNK = 4 * 1024 * 1024
 DCA_PREFIX = "Digital Currency Address - "
 # Relations that make a party's addresses the actor's own (not "providing support to").
-ATTRIBUTING_RELATIONS = {"Acting for or on behalf of", "Owned or Controlled By",
-                         "Leader or official of"}
+ATTRIBUTING_RELATIONS = {
+    "Acting for or on behalf of",
+    "Owned or Controlled By",
+    "Leader or official of",
+}
 
 
 def sniff(path: Path, head: bytes) -> bool:
@@ -66,8 +71,11 @@ class _Window:
         try:
             chunk = self.stream.read(CHUNK)
         except (EOFError, OSError, lzma.LZMAError) as exc:
-            raise InputError(self.origin, f"corrupt or truncated compressed data: {exc}",
-                             position=f"after byte {self.offset + len(self.buf)}") from exc
+            raise InputError(
+                self.origin,
+                f"corrupt or truncated compressed data: {exc}",
+                position=f"after byte {self.offset + len(self.buf)}",
+            ) from exc
         if not chunk:
             self.eof = True
             return False
@@ -100,17 +108,25 @@ class _Window:
 
     def truncated(self, what: str) -> InputError:
         line, pos = self.where(len(self.buf))
-        return InputError(self.origin, f"truncated OFAC XML: ended inside or before {what}",
-                          line=line, position=pos)
+        return InputError(
+            self.origin,
+            f"truncated OFAC XML: ended inside or before {what}",
+            line=line,
+            position=pos,
+        )
 
     def parse(self, start: int, end: int) -> ET.Element:
         try:
-            return ET.fromstring(self.buf[start:end])
+            return SafeET.fromstring(self.buf[start:end])
         except ET.ParseError as exc:
             line, col = exc.position
             base, _ = self.where(start)
-            raise InputError(self.origin, f"malformed XML: {exc.msg}", line=base + line - 1,
-                             position=f"column {col}") from exc
+            raise InputError(
+                self.origin,
+                f"malformed XML: {exc.msg}",
+                line=base + line - 1,
+                position=f"column {col}",
+            ) from exc
 
 
 def _strip_ns(root: ET.Element) -> None:
@@ -146,12 +162,16 @@ def _reference(win: _Window) -> tuple[str | None, dict[str, str], set[str], dict
     if end < 0:
         raise win.truncated("ReferenceValueSets")
     end += len(b"</ReferenceValueSets>")
-    head = win.buf[win.pos:end] + b"</Sanctions>"
+    head = win.buf[win.pos : end] + b"</Sanctions>"
     try:
-        root = ET.fromstring(head)
+        root = SafeET.fromstring(head)
     except ET.ParseError as exc:
-        raise InputError(win.origin, f"malformed XML: {exc.msg}", line=exc.position[0],
-                         position=f"column {exc.position[1]}") from exc
+        raise InputError(
+            win.origin,
+            f"malformed XML: {exc.msg}",
+            line=exc.position[0],
+            position=f"column {exc.position[1]}",
+        ) from exc
     _strip_ns(root)
     if root.tag != "Sanctions":
         raise InputError(win.origin, f"not an OFAC advanced XML export (root <{root.tag}>)")
@@ -165,13 +185,19 @@ def _reference(win: _Window) -> tuple[str | None, dict[str, str], set[str], dict
     for ft in root.iter("FeatureType"):
         text = (ft.text or "").strip()
         if text.startswith(DCA_PREFIX):
-            dca[ft.get("ID", "")] = text[len(DCA_PREFIX):].strip()
-    programs = {st.get("ID", "") for st in root.iter("SanctionsType")
-                if (st.text or "").strip() == "Program"}
+            dca[ft.get("ID", "")] = text[len(DCA_PREFIX) :].strip()
+    programs = {
+        st.get("ID", "")
+        for st in root.iter("SanctionsType")
+        if (st.text or "").strip() == "Program"
+    }
     relations = {rt.get("ID", ""): (rt.text or "").strip() for rt in root.iter("RelationType")}
     if not dca:
-        raise InputError(win.origin, "no 'Digital Currency Address' feature types in "
-                         "ReferenceValueSets: not an SDN advanced export?")
+        raise InputError(
+            win.origin,
+            "no 'Digital Currency Address' feature types in "
+            "ReferenceValueSets: not an SDN advanced export?",
+        )
     win.drop(end)
     return date, dca, programs, relations
 
@@ -200,13 +226,16 @@ def _party(el: ET.Element, dca: dict[str, str]) -> _Party | None:
     return _Party(el.get("FixedRef", ""), primary or (names[0] if names else ""), names, addresses)
 
 
-def _records(path: Path, options: ImportOptions, stream: IO[bytes]) -> tuple[str, str, list[Record]]:
+def _records(
+    path: Path, options: ImportOptions, stream: IO[bytes]
+) -> tuple[str, str, list[Record]]:
     win = _Window(stream, str(path))
     if win.find(b"<Sanctions") < 0:
         raise InputError(str(path), "not an OFAC advanced XML export (no <Sanctions> element)")
     date, dca, program_types, relation_names = _reference(win)
-    dca_attr = re.compile(rb'FeatureTypeID="(?:' + b"|".join(re.escape(k.encode()) for k in dca)
-                          + rb')"')
+    dca_attr = re.compile(
+        rb'FeatureTypeID="(?:' + b"|".join(re.escape(k.encode()) for k in dca) + rb')"'
+    )
     parties: dict[str, _Party] = {}
     profile_of: dict[str, str] = {}  # profile id -> fixed ref
     if win.find(b"<DistinctParties>") < 0:
@@ -222,7 +251,8 @@ def _records(path: Path, options: ImportOptions, stream: IO[bytes]) -> tuple[str
     if win.find(b"<ProfileRelationships") >= 0:
         for s, e in _blocks(win, b"ProfileRelationship", b"</ProfileRelationships>"):
             head_end = win.buf.find(b">", s, e)
-            ids = dict((k.decode(), v.decode()) for k, v in profile_attr.findall(win.buf, s, head_end))
+            found = profile_attr.findall(win.buf, s, head_end)
+            ids = {k.decode(): v.decode() for k, v in found}
             if ids.get("From") in parties:
                 rel = re.search(rb'RelationTypeID="(\d+)"', win.buf[s:head_end])
                 relation = relation_names.get(rel.group(1).decode(), "") if rel else ""
@@ -269,15 +299,32 @@ def _to_records(parties: dict[str, _Party], origin: str) -> list[Record]:
             except (NormaliseError, InputError):
                 # OFAC occasionally lists malformed addresses; keep the text as written.
                 value, chain = raw, ticker.lower()
-            records.append(Record(
-                type=IndicatorType.ADDRESS, value=value, entity=party.name, chain=chain,
-                programs=tuple(party.programs), attribution=attributed, category=category,
-                description=f"{DCA_PREFIX}{ticker}", ref=f"FixedRef {party.fixed_ref}"))
+            records.append(
+                Record(
+                    type=IndicatorType.ADDRESS,
+                    value=value,
+                    entity=party.name,
+                    chain=chain,
+                    programs=tuple(party.programs),
+                    attribution=attributed,
+                    category=category,
+                    description=f"{DCA_PREFIX}{ticker}",
+                    ref=f"FixedRef {party.fixed_ref}",
+                )
+            )
     return records
 
 
 def read(path: Path, options: ImportOptions) -> list[Batch]:
     with open_binary(path) as stream:
         as_of, basis, records = _records(path, options, stream)
-    return [Batch(source=options.source or SOURCE, as_of=as_of, as_of_basis=basis,
-                  format=NAME, origin=str(path), records=records)]
+    return [
+        Batch(
+            source=options.source or SOURCE,
+            as_of=as_of,
+            as_of_basis=basis,
+            format=NAME,
+            origin=str(path),
+            records=records,
+        )
+    ]

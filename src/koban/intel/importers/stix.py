@@ -23,7 +23,8 @@ NAME = "stix"
 ACTOR_TYPES = ("intrusion-set", "threat-actor")
 
 _COMPARISON = re.compile(
-    r"([a-z0-9\-]+):([A-Za-z0-9_.'\-]+)\s*(=|LIKE|MATCHES)\s*'((?:[^'\\]|\\.)*)'")
+    r"([a-z0-9\-]+):([A-Za-z0-9_.'\-]+)\s*(=|LIKE|MATCHES)\s*'((?:[^'\\]|\\.)*)'"
+)
 _OBJECT_PATHS: dict[tuple[str, str], IndicatorType] = {
     ("domain-name", "value"): IndicatorType.DOMAIN,
     ("url", "value"): IndicatorType.URL,
@@ -58,17 +59,20 @@ def pattern_values(pattern: str) -> list[tuple[IndicatorType, str]]:
     return out
 
 
-def _actor_names(objects: dict[str, dict[str, Any]], relationships: list[dict[str, Any]],
-                 start: str) -> list[str]:
+def _actor_names(
+    objects: dict[str, dict[str, Any]], relationships: list[dict[str, Any]], start: str
+) -> list[str]:
     """Names of intrusion-sets / threat-actors ``start`` indicates, directly or via one hop."""
     names: list[str] = []
     edges: dict[str, list[tuple[str, str]]] = {}
     for rel in relationships:
         edges.setdefault(rel.get("source_ref", ""), []).append(
-            (rel.get("relationship_type", ""), rel.get("target_ref", "")))
+            (rel.get("relationship_type", ""), rel.get("target_ref", ""))
+        )
         if rel.get("relationship_type") == "uses":  # actor uses malware: malware -> actor
             edges.setdefault(rel.get("target_ref", ""), []).append(
-                ("used-by", rel.get("source_ref", "")))
+                ("used-by", rel.get("source_ref", ""))
+            )
     seen = {start}
     frontier = [start]
     for _ in range(3):
@@ -91,8 +95,9 @@ def read(path: Path, options: ImportOptions) -> list[Batch]:
     try:
         bundle = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError(str(path), f"invalid JSON: {exc.msg}", line=exc.lineno,
-                         position=f"column {exc.colno}") from exc
+        raise InputError(
+            str(path), f"invalid JSON: {exc.msg}", line=exc.lineno, position=f"column {exc.colno}"
+        ) from exc
     if not isinstance(bundle, dict) or bundle.get("type") != "bundle":
         raise InputError(str(path), "not a STIX 2.1 bundle (top-level type is not 'bundle')")
     objs = bundle.get("objects", [])
@@ -129,17 +134,35 @@ def read(path: Path, options: ImportOptions) -> list[Batch]:
                 value = normalise(kind, raw)
             except NormaliseError as exc:
                 raise InputError(str(path), f"indicator {obj['id']}: {exc}") from exc
-            records.append(Record(
-                type=kind, value=value, entity=str(obj.get("name") or ""),
-                attribution=attributed if (actor is None or actor.category == "threat-actor")
-                else None,
-                category=actor.category if actor else None,
-                description=str(obj.get("description") or "") or None, ref=obj["id"]))
-    creator = objects.get(str(next((o.get("created_by_ref") for o in objs
-                                    if o.get("created_by_ref")), "")), {})
-    source = options.source or (f"stix:{creator['name']}" if creator.get("name")
-                                else f"stix:{path.name}")
+            records.append(
+                Record(
+                    type=kind,
+                    value=value,
+                    entity=str(obj.get("name") or ""),
+                    attribution=attributed
+                    if (actor is None or actor.category == "threat-actor")
+                    else None,
+                    category=actor.category if actor else None,
+                    description=str(obj.get("description") or "") or None,
+                    ref=obj["id"],
+                )
+            )
+    creator = objects.get(
+        str(next((o.get("created_by_ref") for o in objs if o.get("created_by_ref")), "")), {}
+    )
+    source = options.source or (
+        f"stix:{creator['name']}" if creator.get("name") else f"stix:{path.name}"
+    )
     found = iso_date(latest, str(path)) if latest else None
     as_of, basis = resolve_as_of(path, options, found)
-    return [Batch(source=source, as_of=as_of, as_of_basis=basis, format=NAME, origin=str(path),
-                  records=records, details={"skipped_indicators": str(skipped)})]
+    return [
+        Batch(
+            source=source,
+            as_of=as_of,
+            as_of_basis=basis,
+            format=NAME,
+            origin=str(path),
+            records=records,
+            details={"skipped_indicators": str(skipped)},
+        )
+    ]

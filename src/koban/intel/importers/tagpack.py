@@ -21,7 +21,8 @@ NAME = "tagpack"
 def sniff(path: Path, head: bytes) -> bool:
     text = head.decode("utf-8", "replace")
     return bool(re.search(r"^tags:\s*$", text, re.M)) and bool(
-        re.search(r"^(title|creator):", text, re.M))
+        re.search(r"^(title|creator):", text, re.M)
+    )
 
 
 def _field(tag: dict[str, Any], header: dict[str, Any], key: str) -> Any:
@@ -34,8 +35,11 @@ def read(path: Path, options: ImportOptions) -> list[Batch]:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise InputError(str(path), f"invalid YAML: {getattr(exc, 'problem', exc)}",
-                         line=mark.line + 1 if mark else None) from exc
+        raise InputError(
+            str(path),
+            f"invalid YAML: {getattr(exc, 'problem', exc)}",
+            line=mark.line + 1 if mark else None,
+        ) from exc
     if not isinstance(doc, dict) or not isinstance(doc.get("tags"), list):
         raise InputError(str(path), "not a TagPack: expected a mapping with a 'tags' list")
     header = {k: v for k, v in doc.items() if k != "tags"}
@@ -52,27 +56,50 @@ def read(path: Path, options: ImportOptions) -> list[Batch]:
         except NormaliseError as exc:
             problems.append(f"{path}: tags[{i}].address: {exc}; skipped")
             continue
-        chain = chain_for(currency, raw, source=str(path)) if currency.upper() in TICKER_CHAINS \
+        chain = (
+            chain_for(currency, raw, source=str(path))
+            if currency.upper() in TICKER_CHAINS
             else (currency.lower() or None)
+        )
         label = str(_field(tag, header, "label") or "")
         actor_id = _field(tag, header, "actor")
         actor = attribution.resolve(str(actor_id) if actor_id else None, label)
         category = _field(tag, header, "category")
         abuse = _field(tag, header, "abuse")
-        records.append(Record(
-            type=IndicatorType.ADDRESS, value=value, entity=label, chain=chain,
-            programs=("sanction",) if abuse == "sanction" else (),
-            attribution=actor.name if actor and actor.category == "threat-actor" else None,
-            category=(actor.category if actor and actor.category == "mixer"
-                      else str(abuse or category or "") or None),
-            description=str(_field(tag, header, "description") or "") or None,
-            ref=str(_field(tag, header, "source") or "") or None))
+        records.append(
+            Record(
+                type=IndicatorType.ADDRESS,
+                value=value,
+                entity=label,
+                chain=chain,
+                programs=("sanction",) if abuse == "sanction" else (),
+                attribution=actor.name if actor and actor.category == "threat-actor" else None,
+                category=(
+                    actor.category
+                    if actor and actor.category == "mixer"
+                    else str(abuse or category or "") or None
+                ),
+                description=str(_field(tag, header, "description") or "") or None,
+                ref=str(_field(tag, header, "source") or "") or None,
+            )
+        )
     found = None
     if header.get("lastmod"):
         found = iso_date(str(header["lastmod"]), str(path))
     as_of, basis = resolve_as_of(path, options, found)
     source = options.source or f"tagpack:{path.name.rsplit('.', 1)[0]}"
-    return [Batch(source=source, as_of=as_of, as_of_basis=basis, format=NAME,
-                  origin=str(path), records=records, problems=problems,
-                  details={"title": str(header.get("title", "")),
-                           "creator": str(header.get("creator", ""))})]
+    return [
+        Batch(
+            source=source,
+            as_of=as_of,
+            as_of_basis=basis,
+            format=NAME,
+            origin=str(path),
+            records=records,
+            problems=problems,
+            details={
+                "title": str(header.get("title", "")),
+                "creator": str(header.get("creator", "")),
+            },
+        )
+    ]

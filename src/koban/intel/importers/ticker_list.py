@@ -42,14 +42,21 @@ def read(path: Path, options: ImportOptions) -> list[Batch]:
         try:
             items = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise InputError(str(path), f"invalid JSON: {exc.msg}", line=exc.lineno,
-                             position=f"column {exc.colno}") from exc
+            raise InputError(
+                str(path),
+                f"invalid JSON: {exc.msg}",
+                line=exc.lineno,
+                position=f"column {exc.colno}",
+            ) from exc
         if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
             raise InputError(str(path), "expected a JSON array of address strings")
         lines = [(0, i) for i in items]
     else:
-        lines = [(n, raw.strip()) for n, raw in enumerate(text.splitlines(), 1)
-                 if raw.strip() and not raw.lstrip().startswith("#")]
+        lines = [
+            (n, raw.strip())
+            for n, raw in enumerate(text.splitlines(), 1)
+            if raw.strip() and not raw.lstrip().startswith("#")
+        ]
     chain_for(ticker, "", source=str(path))  # an unknown ticker fails the whole file
     records = []
     problems = []
@@ -58,11 +65,29 @@ def read(path: Path, options: ImportOptions) -> list[Batch]:
             chain = chain_for(ticker, raw, source=str(path))
             value = normalise_address(raw)
         except NormaliseError as exc:
-            problems.append(f"{path}:{lineno}: {exc}; skipped" if lineno else f"{path}: {exc}; skipped")
+            problems.append(
+                f"{path}:{lineno}: {exc}; skipped" if lineno else f"{path}: {exc}; skipped"
+            )
             continue
-        records.append(Record(IndicatorType.ADDRESS, value, chain=chain, programs=(),
-                              description=f"listed under {ticker.upper()}"))
+        records.append(
+            Record(
+                IndicatorType.ADDRESS,
+                value,
+                chain=chain,
+                programs=(),
+                description=f"listed under {ticker.upper()}",
+            )
+        )
     as_of, basis = resolve_as_of(path, options)
-    return [Batch(source=options.source or SOURCE, scope=ticker.upper(), as_of=as_of,
-                  as_of_basis=basis, format=NAME, origin=str(path), records=records,
-                  problems=problems)]
+    return [
+        Batch(
+            source=options.source or SOURCE,
+            scope=ticker.upper(),
+            as_of=as_of,
+            as_of_basis=basis,
+            format=NAME,
+            origin=str(path),
+            records=records,
+            problems=problems,
+        )
+    ]

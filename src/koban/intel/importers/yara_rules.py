@@ -29,15 +29,21 @@ def compile_file(path: Path) -> yara.Rules:
         return yara.compile(filepath=str(path), externals=EXTERNALS)
     except yara.SyntaxError as exc:
         m = re.match(r".*?\((\d+)\): (.*)", str(exc))
-        raise InputError(str(path), f"invalid YARA: {m.group(2) if m else exc}",
-                         line=int(m.group(1)) if m else None) from exc
+        raise InputError(
+            str(path),
+            f"invalid YARA: {m.group(2) if m else exc}",
+            line=int(m.group(1)) if m else None,
+        ) from exc
     except yara.Error as exc:
         raise InputError(str(path), f"invalid YARA: {exc}") from exc
 
 
 def read_yara(path: Path) -> list[YaraRuleFile]:
-    files = sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES) \
-        if path.is_dir() else [path]
+    files = (
+        sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES)
+        if path.is_dir()
+        else [path]
+    )
     if not files:
         raise InputError(str(path), "no .yar/.yara files")
     out = []
@@ -46,7 +52,13 @@ def read_yara(path: Path) -> list[YaraRuleFile]:
         data = f.read_bytes()
         text = data.decode("utf-8", "replace")
         name = f"{path.name}/{f.relative_to(path)}" if path.is_dir() else f.name
-        out.append(YaraRuleFile(name=name, origin=str(f), text=text,
-                                rule_names=_RULE.findall(text),
-                                sha256=hashlib.sha256(data).hexdigest()))
+        out.append(
+            YaraRuleFile(
+                name=name,
+                origin=str(f),
+                text=text,
+                rule_names=_RULE.findall(text),
+                sha256=hashlib.sha256(data).hexdigest(),
+            )
+        )
     return out

@@ -1,0 +1,125 @@
+"""The store: one transaction per import, listing state across exports, lookups."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from koban.intel.indicators import IndicatorType
+from koban.intel.records import Batch, Record
+from koban.intel.store import IntelStore
+
+A = "0x098b716b8aaf21512996dc57eb0615e2383e2f96"
+B = "0xa0e1c89ef1a489c9c7de96311ed5ce5d32c20e4b"
+
+
+def rec(value: str, **kw: object) -> Record:
+    return Record(IndicatorType.ADDRESS, value, **kw)  # type: ignore[arg-type]
+
+
+def batch(as_of: str, *records: Record, source: str = "test", scope: str = "") -> Batch:
+    return Batch(
+        source=source, as_of=as_of, format="test", origin="mem", records=list(records), scope=scope
+    )
+
+
+def test_listing_lifecycle(store: IntelStore) -> None:
+    store.import_batches([batch("2025-01-01", rec(A), rec(B))])
+    [r] = store.import_batches([batch("2025-02-01", rec(A))])
+    assert (r.records, r.added, r.delisted, r.relisted) == (1, 0, 1, 0)
+    [b] = store.lookup(B)
+    assert not b.listed and b.delisted_on == "2025-02-01" and b.last_seen == "2025-01-01"
+    [r] = store.import_batches([batch("2025-03-01", rec(A), rec(B))])
+    assert r.relisted == 1
+    [b] = store.lookup(B)
+    assert b.listed and b.delisted_on is None and b.first_seen == "2025-01-01"
+    assert b.last_seen == "2025-03-01"
+
+
+def test_older_export_only_widens_first_seen(store: IntelStore) -> None:
+    store.import_batches([batch("2025-06-01", rec(A))])
+    [r] = store.import_batches([batch("2025-01-01", rec(A), rec(B))])
+    assert r.older_than_latest
+    [a] = store.lookup(A)
+    assert a.listed and a.first_seen == "2025-01-01" and a.last_seen == "2025-06-01"
+    [b] = store.lookup(B)
+    assert not b.listed and b.delisted_on == "2025-06-01"
+
+
+def test_scopes_are_separate_feeds(store: IntelStore) -> None:
+    store.import_batches(
+        [batch("2025-01-01", rec(A), scope="ETH"), batch("2025-01-01", rec(B), scope="USDT")]
+    )
+    store.import_batches([batch("2025-02-01", rec(A), scope="ETH")])
+    assert store.lookup(B)[0].listed  # the USDT list was not re-imported
+
+
+def test_failed_import_leaves_store_unchanged(store: IntelStore) -> None:
+    store.import_batches([batch("2025-01-01", rec(A))])
+    before = (store.stats(), store.imports())
+
+    def broken() -> Iterator[Record]:
+        yield rec(B)
+        raise ValueError("disk on fire")
+
+    with pytest.raises(ValueError, match="disk on fire"):
+        store.import_batches(
+            [batch("2025-02-01", rec(A)), Batch("test", "2025-02-01", "test", "mem", broken())]
+        )
+    assert (store.stats(), store.imports()) == before
+    assert store.lookup(A)[0].last_seen == "2025-01-01"
+
+
+def test_lookup_normalises_and_follows_hosts(store: IntelStore) -> None:
+    store.import_batches(
+        [
+            batch(
+                "2025-01-01",
+                Record(IndicatorType.DOMAIN, "xn--bitflyr-gya.com", entity="IDN look-alike"),
+                Record(IndicatorType.DOMAIN, "evil.example"),
+                Record(IndicatorType.EMAIL, "recruiter@evil.example"),
+                rec(A, programs=("DPRK3",), attribution="Lazarus Group"),
+            )
+        ]
+    )
+    assert store.lookup("bitflyér.com")[0].entity == "IDN look-alike"
+    assert store.lookup(A.upper().replace("0X", "0x"))[0].programs == ["DPRK3"]
+    assert [m.value for m in store.lookup("hxxps://EVIL[.]example/login")] == ["evil.example"]
+    assert {m.value for m in store.lookup("Recruiter@Evil.Example")} == {
+        "recruiter@evil.example",
+        "evil.example",
+    }
+    assert store.lookup("not-an-indicator") == []
+    queries = [A, "evil.example", "nothing.example", "https://evil.example/"]
+    assert store.lookup_many(queries) == [store.lookup(q) for q in queries]
+
+
+def test_match_json_shape(store: IntelStore) -> None:
+    store.import_batches([batch("2025-01-01", rec(A, entity="Lazarus Group", chain="ethereum"))])
+    d = store.lookup(A)[0].to_dict()
+    for key in (
+        "type",
+        "value",
+        "source",
+        "entity",
+        "programs",
+        "attribution",
+        "listed",
+        "first_seen",
+        "last_seen",
+    ):
+        assert key in d
+    assert d["attribution"] is None and d["programs"] == []
+
+
+def test_reopen_and_stats(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    with IntelStore(path) as s:
+        s.import_batches([batch("2025-01-01", rec(A), rec(B))])
+    with IntelStore(path) as s:
+        stats = s.stats()
+        assert stats["distinct_values"] == 2 and stats["sightings_by_type"] == {"address": 2}
+        assert stats["feeds"][0]["as_of"] == "2025-01-01" and stats["size_bytes"] > 0
+        assert len(s.imports()) == 1
