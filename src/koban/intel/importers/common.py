@@ -34,10 +34,10 @@ def open_binary(path: Path) -> IO[bytes]:
     for prefix, codec in _MAGIC.items():
         if magic.startswith(prefix):
             if codec == "bz2":
-                return cast(IO[bytes], bz2.open(path, "rb"))  # noqa: SIM115 (caller closes)
+                return cast(IO[bytes], bz2.open(path, "rb"))
             if codec == "gzip":
-                return cast(IO[bytes], gzip.open(path, "rb"))  # noqa: SIM115
-            return cast(IO[bytes], lzma.open(path, "rb"))  # noqa: SIM115
+                return cast(IO[bytes], gzip.open(path, "rb"))
+            return cast(IO[bytes], lzma.open(path, "rb"))
     return path.open("rb")
 
 
