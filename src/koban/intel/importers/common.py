@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import IO, cast
 
 from koban.errors import InputError
+from koban.intel.records import Batch, Record
 
 _MAGIC = {b"BZh": "bz2", b"\x1f\x8b": "gzip", b"\xfd7zXZ\x00": "xz"}
 
@@ -90,3 +91,30 @@ def resolve_as_of(path: Path, options: ImportOptions, found: str | None = None) 
         return "-".join(dates[-1]), "path"
     mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).date().isoformat()
     return mtime, "mtime"
+
+
+def file_batch(
+    path: Path,
+    options: ImportOptions,
+    *,
+    fmt: str,
+    source: str,
+    records: list[Record],
+    found: str | None = None,
+    scope: str = "",
+    details: dict[str, str] | None = None,
+    problems: list[str] | None = None,
+) -> Batch:
+    """The batch one file makes: ``--source`` overrides ``source``; dated by resolve_as_of."""
+    as_of, basis = resolve_as_of(path, options, found)
+    return Batch(
+        source=options.source or source,
+        scope=scope,
+        as_of=as_of,
+        as_of_basis=basis,
+        format=fmt,
+        origin=str(path),
+        records=records,
+        details=details or {},
+        problems=problems or [],
+    )

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from koban.errors import InputError
 from koban.intel import attribution
-from koban.intel.importers.common import ImportOptions, read_text, resolve_as_of
+from koban.intel.importers.common import ImportOptions, file_batch, read_text
 from koban.intel.indicators import (
     HASH_TYPES,
     IndicatorType,
@@ -118,18 +118,14 @@ def read(path: Path, options: ImportOptions) -> list[Batch]:
                     description=desc or None,
                 )
             )
-    as_of, basis = resolve_as_of(path, options)
-    source = options.source or f"csv:{path.parent.name}/{path.name}"
-    details = {"skipped": "; ".join(skipped[:20])} if skipped else {}
     return [
-        Batch(
-            source=source,
-            as_of=as_of,
-            as_of_basis=basis,
-            format=NAME,
-            origin=str(path),
+        file_batch(
+            path,
+            options,
+            fmt=NAME,
+            source=f"csv:{path.parent.name}/{path.name}",
             records=records,
-            details=details,
             problems=problems,
+            details={"skipped": "; ".join(skipped[:20])} if skipped else {},
         )
     ]

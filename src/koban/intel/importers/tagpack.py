@@ -11,7 +11,7 @@ import yaml
 from koban.errors import InputError
 from koban.intel import attribution
 from koban.intel.chains import TICKER_CHAINS, chain_for
-from koban.intel.importers.common import ImportOptions, iso_date, read_text, resolve_as_of
+from koban.intel.importers.common import ImportOptions, file_batch, iso_date, read_text
 from koban.intel.indicators import IndicatorType, NormaliseError, normalise_address
 from koban.intel.records import Batch, Record
 
@@ -86,20 +86,16 @@ def read(path: Path, options: ImportOptions) -> list[Batch]:
     found = None
     if header.get("lastmod"):
         found = iso_date(str(header["lastmod"]), str(path))
-    as_of, basis = resolve_as_of(path, options, found)
-    source = options.source or f"tagpack:{path.name.rsplit('.', 1)[0]}"
+    details = {"title": str(header.get("title", "")), "creator": str(header.get("creator", ""))}
     return [
-        Batch(
-            source=source,
-            as_of=as_of,
-            as_of_basis=basis,
-            format=NAME,
-            origin=str(path),
+        file_batch(
+            path,
+            options,
+            fmt=NAME,
+            source=f"tagpack:{path.name.rsplit('.', 1)[0]}",
             records=records,
+            found=found,
             problems=problems,
-            details={
-                "title": str(header.get("title", "")),
-                "creator": str(header.get("creator", "")),
-            },
+            details=details,
         )
     ]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from koban.errors import InputError
 from koban.intel.chains import chain_for
-from koban.intel.importers.common import ImportOptions, read_text, resolve_as_of
+from koban.intel.importers.common import ImportOptions, file_batch, read_text
 from koban.intel.indicators import IndicatorType, NormaliseError, normalise_address
 from koban.intel.records import Batch, Record
 
@@ -78,15 +78,13 @@ def read(path: Path, options: ImportOptions) -> list[Batch]:
                 description=f"listed under {ticker.upper()}",
             )
         )
-    as_of, basis = resolve_as_of(path, options)
     return [
-        Batch(
-            source=options.source or SOURCE,
+        file_batch(
+            path,
+            options,
+            fmt=NAME,
+            source=SOURCE,
             scope=ticker.upper(),
-            as_of=as_of,
-            as_of_basis=basis,
-            format=NAME,
-            origin=str(path),
             records=records,
             problems=problems,
         )
