@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import json
-import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -12,72 +13,18 @@ from typing import Any
 import click
 
 from koban import __version__
-from koban.errors import KobanError
-from koban.home import store_path
-from koban.intel.store import IntelStore
+from koban.clikit import (
+    Context,
+    emit,
+    exit_with,
+    fail_on_option,
+    fails,
+    format_option,
+    guard,
+    open_store,
+)
 from koban.model import Report
-from koban.profile import Profile, load_profile
-from koban.render import FORMATS, render
-from koban.scoring import FAIL_LEVELS, fails
-
-EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-
-
-class Context:
-    """Per-invocation state: the profile (loaded lazily), output format and error tally."""
-
-    def __init__(self, profile_path: str | None) -> None:
-        self.profile_path = profile_path
-        self._profile: Profile | None = None
-        self.errors = 0
-        self._warned: set[str] = set()
-
-    @property
-    def profile(self) -> Profile:
-        if self._profile is None:
-            self._profile = load_profile(self.profile_path)
-        return self._profile
-
-    def error(self, message: str) -> None:
-        self.errors += 1
-        click.echo(f"koban: error: {message}", err=True)
-
-    def warn(self, message: str) -> None:
-        if message not in self._warned:
-            self._warned.add(message)
-            click.echo(f"koban: warning: {message}", err=True)
-
-
-def _colour() -> bool:
-    return sys.stdout.isatty()
-
-
-def _emit(reports: Sequence[Report], fmt: str) -> None:
-    text = render(fmt, reports, colour=_colour())
-    click.echo(text, nl=False)
-
-
-def _exit(ctx: Context, failed: bool) -> None:
-    if ctx.errors:
-        sys.exit(EXIT_ERROR)
-    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
-
-
-format_option = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="text",
-    show_default=True,
-    help="text for people, json (JSON Lines), sarif",
-)
-fail_on_option = click.option(
-    "--fail-on",
-    type=click.Choice(FAIL_LEVELS),
-    default="suspicious",
-    show_default=True,
-    help="exit 1 when a verdict or finding severity reaches this level",
-)
+from koban.profile import Profile
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -95,18 +42,6 @@ def cli(click_ctx: click.Context, profile_path: str | None) -> None:
     click_ctx.obj = Context(profile_path)
 
 
-def _store() -> IntelStore:
-    return IntelStore(store_path())
-
-
-def _guard(ctx: Context, action: Callable[[], Any]) -> Any:
-    try:
-        return action()
-    except KobanError as exc:
-        ctx.error(str(exc))
-        return None
-
-
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
 @format_option
@@ -116,15 +51,15 @@ def scan(ctx: Context, paths: tuple[str, ...], fmt: str, fail_on: str) -> None:
     """Scan files, folders, messages, URLs or indicators, each with the analyser for its type."""
     from koban.scan import scan as run_scan
 
-    profile = _guard(ctx, lambda: ctx.profile) or Profile()
+    profile = guard(ctx, lambda: ctx.profile) or Profile()
     reports: list[Report] = []
-    with _store() as store:
+    with open_store() as store:
         for target in paths:
-            got = _guard(ctx, partial(run_scan, target, profile, store, ctx.warn))
+            got = guard(ctx, partial(run_scan, target, profile, store, ctx.warn))
             if got:
                 reports.extend(got)
-    _emit(reports, fmt)
-    _exit(ctx, any(fails(r, fail_on) for r in reports))
+    emit(reports, fmt)
+    exit_with(ctx, any(fails(r, fail_on) for r in reports))
 
 
 @cli.group()
@@ -162,9 +97,9 @@ def intel_import(
     from koban.intel.importing import import_source
 
     options = ImportOptions(source=source, as_of=as_of, ticker=ticker, attribution=attribution)
-    with _store() as store:
+    with open_store() as store:
         for src in sources:
-            outcome = _guard(ctx, partial(import_source, store, src, options, forced))
+            outcome = guard(ctx, partial(import_source, store, src, options, forced))
             if outcome is None:
                 continue
             for note in outcome.skipped:
@@ -203,7 +138,7 @@ def intel_import(
             if outcome.yara:
                 rules = sum(len(y.rule_names) for y in outcome.yara)
                 click.echo(f"{src}: registered {len(outcome.yara)} YARA files ({rules} rules)")
-    _exit(ctx, False)
+    exit_with(ctx, False)
 
 
 def _match_line(m: dict[str, Any]) -> str:
@@ -237,7 +172,7 @@ def intel_lookup(ctx: Context, values: tuple[str, ...], fmt: str) -> None:
     from koban.intel.indicators import guess_type
 
     listed = False
-    with _store() as store:
+    with open_store() as store:
         results = store.lookup_many(values)
     for value, found in zip(values, results, strict=True):
         if guess_type(value) is None:
@@ -250,7 +185,7 @@ def intel_lookup(ctx: Context, values: tuple[str, ...], fmt: str) -> None:
             click.echo(f"{value}: {len(matches)} match{'es' if len(matches) != 1 else ''}")
             for m in matches:
                 click.echo(_match_line(m))
-    _exit(ctx, listed)
+    exit_with(ctx, listed)
 
 
 @intel.command("stats")
@@ -259,7 +194,7 @@ def intel_lookup(ctx: Context, values: tuple[str, ...], fmt: str) -> None:
 )
 def intel_stats(fmt: str) -> None:
     """What the store holds: per feed, per type, size on disk, YARA rules."""
-    with _store() as store:
+    with open_store() as store:
         stats = store.stats()
     if fmt == "json":
         click.echo(json.dumps(stats))
@@ -299,7 +234,7 @@ def intel_export(ctx: Context, fmt: str, output: Path | None, include_unlisted: 
     """Export the store as a STIX 2.1 bundle (for sharing with ISACs and partners)."""
     from koban.intel.export import export_stix
 
-    with _store() as store:
+    with open_store() as store:
         text = export_stix(store, include_unlisted=include_unlisted)
     if output is None:
         click.echo(text)
@@ -316,22 +251,31 @@ def intel_update(ctx: Context, feeds: tuple[str, ...], timeout: float) -> None:
     """Fetch the profile's [[intel.feeds]] (conditional requests), verify and import them."""
     from koban.intel.feeds import update_feeds
 
-    profile = _guard(ctx, lambda: ctx.profile)
+    profile = guard(ctx, lambda: ctx.profile)
     if profile is None:
-        _exit(ctx, False)
+        exit_with(ctx, False)
         return
     if not profile.intel.feeds:
         ctx.error(f"{profile.path or 'no profile'}: no [[intel.feeds]] configured")
-        _exit(ctx, False)
+        exit_with(ctx, False)
         return
-    with _store() as store:
+    with open_store() as store:
         results = update_feeds(store, profile.intel.feeds, only=set(feeds), timeout=timeout)
     for r in results:
         if r.error:
             ctx.error(f"feed {r.name}: {r.error}")
         else:
             click.echo(f"feed {r.name}: {r.status}")
-    _exit(ctx, False)
+    exit_with(ctx, False)
+
+
+# Analyser packages contribute their command group as ``koban.<name>.commands:<name>``.
+for _name in ("mail", "url", "file", "keys", "chain", "tx", "serve"):
+    if (
+        importlib.util.find_spec(f"koban.{_name}") is not None
+        and importlib.util.find_spec(f"koban.{_name}.commands") is not None
+    ):
+        cli.add_command(getattr(importlib.import_module(f"koban.{_name}.commands"), _name))
 
 
 def main(argv: Sequence[str] | None = None) -> None:

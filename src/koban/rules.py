@@ -20,7 +20,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from koban.errors import InputError
 from koban.model import Finding, Location, Severity, WalletRef
 
-RULE_PACKAGES = ("koban.scan", "koban.intel")
+
+def _rule_packages() -> tuple[str, ...]:
+    """``koban.scan`` plus every analyser package that keeps a ``rules.yaml``."""
+    root = resources.files("koban")
+    found = sorted(
+        f"koban.{d.name}" for d in root.iterdir() if d.is_dir() and (d / "rules.yaml").is_file()
+    )
+    return ("koban.scan", *found)
+
+
+RULE_PACKAGES = _rule_packages()
 
 
 class RuleExample(BaseModel):

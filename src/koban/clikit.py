@@ -1,0 +1,107 @@
+"""What every ``koban`` command shares: per-invocation context, common options, output, exits.
+
+Analyser packages build their command groups (``koban.<name>.commands``) from these, so every
+command renders, warns and exits the same way (PRODUCT.md: 0 clean, 1 at/above --fail-on,
+2 usage or input errors).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import click
+
+from koban.errors import KobanError
+from koban.home import store_path
+from koban.intel.store import IntelStore
+from koban.model import Report
+from koban.profile import Profile, load_profile
+from koban.render import FORMATS, render
+from koban.scoring import FAIL_LEVELS, fails
+
+__all__ = [
+    "EXIT_ERROR",
+    "EXIT_FINDINGS",
+    "EXIT_OK",
+    "Context",
+    "emit",
+    "exit_with",
+    "fail_on_option",
+    "fails",
+    "format_option",
+    "guard",
+    "open_store",
+]
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class Context:
+    """Per-invocation state: the profile (loaded lazily), output format and error tally."""
+
+    def __init__(self, profile_path: str | None) -> None:
+        self.profile_path = profile_path
+        self._profile: Profile | None = None
+        self.errors = 0
+        self._warned: set[str] = set()
+
+    @property
+    def profile(self) -> Profile:
+        if self._profile is None:
+            self._profile = load_profile(self.profile_path)
+        return self._profile
+
+    def error(self, message: str) -> None:
+        self.errors += 1
+        click.echo(f"koban: error: {message}", err=True)
+
+    def warn(self, message: str) -> None:
+        if message not in self._warned:
+            self._warned.add(message)
+            click.echo(f"koban: warning: {message}", err=True)
+
+
+def colour() -> bool:
+    return sys.stdout.isatty()
+
+
+def emit(reports: Sequence[Report], fmt: str) -> None:
+    text = render(fmt, reports, colour=colour())
+    click.echo(text, nl=False)
+
+
+def exit_with(ctx: Context, failed: bool) -> None:
+    if ctx.errors:
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+
+
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="text for people, json (JSON Lines), sarif",
+)
+fail_on_option = click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_LEVELS),
+    default="suspicious",
+    show_default=True,
+    help="exit 1 when a verdict or finding severity reaches this level",
+)
+
+
+def open_store() -> IntelStore:
+    return IntelStore(store_path())
+
+
+def guard(ctx: Context, action: Callable[[], Any]) -> Any:
+    try:
+        return action()
+    except KobanError as exc:
+        ctx.error(str(exc))
+        return None
