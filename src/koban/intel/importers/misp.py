@@ -3,7 +3,9 @@
 that drops an attribute marks it as no longer listed.
 
 Attribution comes from threat-actor galaxy clusters and ``misp-galaxy:threat-actor`` tags.
-Attributes with ``to_ids`` false are kept (MISP users often leave it unset on context data).
+Attributes with ``to_ids`` false are kept (MISP users often leave it unset on context data),
+except ``link`` ones, which are references to write-ups unless flagged ``to_ids``. Attributes
+of deleted objects are skipped like deleted attributes.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 
 from koban.errors import InputError
 from koban.intel import attribution
-from koban.intel.importers.common import ImportOptions, iso_date, read_text, resolve_as_of
+from koban.intel.importers.common import ImportOptions, file_batch, iso_date, read_text
 from koban.intel.indicators import IndicatorType, NormaliseError, normalise
 from koban.intel.records import Batch, Record
 
@@ -40,6 +42,8 @@ _TYPES: dict[str, IndicatorType] = {
     "cryptocurrency-address": IndicatorType.ADDRESS,
     "eth": IndicatorType.ADDRESS,
 }
+# Usually references to reports ("External analysis"); indicators only when flagged to_ids.
+_REFERENCE_TYPES = frozenset({"link"})
 _COMPOSITE = {  # type -> (part index, indicator type)
     "domain|ip": ((0, IndicatorType.DOMAIN), (1, IndicatorType.IP)),
     "ip-dst|port": ((0, IndicatorType.IP),),
@@ -63,7 +67,8 @@ def sniff(path: Path, head: bytes) -> bool:
 def _attributes(event: dict[str, Any]) -> list[dict[str, Any]]:
     attrs = list(event.get("Attribute", []) or [])
     for obj in event.get("Object", []) or []:
-        attrs.extend(obj.get("Attribute", []) or [])
+        if isinstance(obj, dict) and not obj.get("deleted"):
+            attrs.extend(obj.get("Attribute", []) or [])
     return [a for a in attrs if isinstance(a, dict)]
 
 
@@ -87,10 +92,13 @@ def _event_batch(event: dict[str, Any], origin: str, options: ImportOptions) -> 
     attributed = actor.name if actor else (names[0] if names else None)
     info = str(event.get("info", ""))
     records: list[Record] = []
+    problems: list[str] = []
     for attr in _attributes(event):
         if attr.get("deleted"):
             continue
         atype, raw = str(attr.get("type", "")), str(attr.get("value", ""))
+        if atype in _REFERENCE_TYPES and str(attr.get("to_ids")).lower() not in ("true", "1"):
+            continue  # a link to a write-up (the FBI's own page...), not an indicator
         parts: list[tuple[IndicatorType, str]] = []
         if atype in _TYPES:
             parts.append((_TYPES[atype], raw))
@@ -101,9 +109,11 @@ def _event_batch(event: dict[str, Any], origin: str, options: ImportOptions) -> 
             try:
                 value = normalise(kind, text)
             except NormaliseError as exc:
-                raise InputError(
-                    origin, f"event {event.get('uuid')}: attribute {attr.get('uuid', '?')}: {exc}"
-                ) from exc
+                problems.append(
+                    f"{origin}: event {event.get('uuid')}: attribute "
+                    f"{attr.get('uuid', '?')}: {exc}; skipped"
+                )
+                continue
             records.append(
                 Record(
                     type=kind,
@@ -122,16 +132,16 @@ def _event_batch(event: dict[str, Any], origin: str, options: ImportOptions) -> 
         found = iso_date(str(event["date"]), origin)
     elif event.get("timestamp"):
         found = iso_date(str(event["timestamp"]), origin)
-    as_of, basis = resolve_as_of(Path(origin), options, found)
     org = (event.get("Orgc") or {}).get("name") or "misp"
-    return Batch(
-        source=options.source or f"misp:{org}",
-        scope=str(event.get("uuid", "")),
-        as_of=as_of,
-        as_of_basis=basis,
-        format=NAME,
-        origin=origin,
+    return file_batch(
+        Path(origin),
+        options,
+        fmt=NAME,
+        source=f"misp:{org}",
         records=records,
+        found=found,
+        scope=str(event.get("uuid", "")),
+        problems=problems,
         details={"info": info},
     )
 
@@ -158,7 +168,7 @@ def read(path: Path, options: ImportOptions) -> list[Batch]:
         manifest = _load(path / "manifest.json")
         if not isinstance(manifest, dict):
             raise InputError(str(path / "manifest.json"), "MISP feed manifest must be an object")
-        batches = []
+        batches: list[Batch] = []
         for uuid in manifest:
             event_file = path / f"{uuid}.json"
             if not event_file.is_file():

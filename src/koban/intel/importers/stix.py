@@ -15,7 +15,7 @@ from typing import Any
 
 from koban.errors import InputError
 from koban.intel import attribution
-from koban.intel.importers.common import ImportOptions, iso_date, read_text, resolve_as_of
+from koban.intel.importers.common import ImportOptions, file_batch, iso_date, read_text
 from koban.intel.indicators import IndicatorType, NormaliseError, normalise
 from koban.intel.records import Batch, Record
 
@@ -110,6 +110,7 @@ def read(path: Path, options: ImportOptions) -> list[Batch]:
         objects[obj["id"]] = obj
     relationships = [o for o in objs if o["type"] == "relationship"]
     records: list[Record] = []
+    problems: list[str] = []
     skipped = 0
     latest = ""
     for obj in objs:
@@ -133,7 +134,8 @@ def read(path: Path, options: ImportOptions) -> list[Batch]:
             try:
                 value = normalise(kind, raw)
             except NormaliseError as exc:
-                raise InputError(str(path), f"indicator {obj['id']}: {exc}") from exc
+                problems.append(f"{path}: indicator {obj['id']}: {exc}; skipped")
+                continue
             records.append(
                 Record(
                     type=kind,
@@ -154,15 +156,15 @@ def read(path: Path, options: ImportOptions) -> list[Batch]:
         f"stix:{creator['name']}" if creator.get("name") else f"stix:{path.name}"
     )
     found = iso_date(latest, str(path)) if latest else None
-    as_of, basis = resolve_as_of(path, options, found)
     return [
-        Batch(
+        file_batch(
+            path,
+            options,
+            fmt=NAME,
             source=source,
-            as_of=as_of,
-            as_of_basis=basis,
-            format=NAME,
-            origin=str(path),
             records=records,
+            found=found,
+            problems=problems,
             details={"skipped_indicators": str(skipped)},
         )
     ]
