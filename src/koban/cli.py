@@ -15,6 +15,7 @@ import click
 from koban import __version__
 from koban.clikit import (
     Context,
+    Progress,
     emit,
     exit_with,
     fail_on_option,
@@ -53,11 +54,14 @@ def scan(ctx: Context, paths: tuple[str, ...], fmt: str, fail_on: str) -> None:
 
     profile = guard(ctx, lambda: ctx.profile) or Profile()
     reports: list[Report] = []
+    progress = Progress(len(paths), "scanning")
     with open_store() as store:
         for target in paths:
+            progress.step(target)
             got = guard(ctx, partial(run_scan, target, profile, store, ctx.warn))
             if got:
                 reports.extend(got)
+    progress.close()
     emit(reports, fmt)
     exit_with(ctx, any(fails(r, fail_on) for r in reports))
 

@@ -105,3 +105,26 @@ def guard(ctx: Context, action: Callable[[], Any]) -> Any:
     except KobanError as exc:
         ctx.error(str(exc))
         return None
+
+
+class Progress:
+    """A one-line counter on stderr for long runs, only when stderr is a terminal.
+
+    Never writes to stdout, so JSON and SARIF output stay clean.
+    """
+
+    def __init__(self, total: int, label: str, *, min_total: int = 2) -> None:
+        self.total = total
+        self.label = label
+        self.done = 0
+        self.enabled = sys.stderr.isatty() and total >= min_total
+
+    def step(self, item: str = "") -> None:
+        self.done += 1
+        if self.enabled:
+            text = f"\r{self.label} {self.done}/{self.total} {item[:60]}"
+            click.echo(text.ljust(90), err=True, nl=False)
+
+    def close(self) -> None:
+        if self.enabled:
+            click.echo("\r" + " " * 90 + "\r", err=True, nl=False)
