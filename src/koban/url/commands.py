@@ -1,0 +1,93 @@
+"""``koban url check`` and ``koban url permutations``."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from koban.clikit import (
+    Context,
+    emit,
+    exit_with,
+    fail_on_option,
+    fails,
+    format_option,
+    guard,
+    open_store,
+)
+from koban.errors import InputError
+from koban.model import Report
+from koban.profile import Profile
+
+
+@click.group()
+def url() -> None:
+    """Look-alike and legitimacy checks for links and domains."""
+
+
+@url.command("check")
+@click.argument("targets", nargs=-1, required=True)
+@format_option
+@fail_on_option
+@click.pass_obj
+def url_check(ctx: Context, targets: tuple[str, ...], fmt: str, fail_on: str) -> None:
+    """Check URLs, domains or e-mail addresses: one report each.
+
+    Compared with the built-in brands (exchanges, wallets, Safe, DeFi, explorers, and the
+    recruiting and meeting brands lures hide behind) and the profile's own and trusted domains.
+    """
+    from koban.url import build_context, report_for
+
+    profile = guard(ctx, lambda: ctx.profile) or Profile()
+    reports: list[Report] = []
+    with open_store() as store:
+        checks = build_context(profile, store)
+        for target in targets:
+            report = guard(ctx, lambda t=target: report_for(t, checks))  # type: ignore[misc]
+            if report is not None:
+                reports.append(report)
+    emit(reports, fmt)
+    exit_with(ctx, any(fails(r, fail_on) for r in reports))
+
+
+@url.command("permutations")
+@click.argument("domain")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option(
+    "--fuzzer",
+    "fuzzers",
+    multiple=True,
+    help="only these fuzzer classes (repeatable; default: all)",
+)
+@click.pass_obj
+def url_permutations(ctx: Context, domain: str, fmt: str, fuzzers: tuple[str, ...]) -> None:
+    """Look-alike candidates of DOMAIN for watch lists (IDNA A-label, Unicode form, fuzzer).
+
+    Covers dnstwist's fuzzer classes plus single confusable swaps from the Unicode table and
+    whole-script spoofs. json: one object per line.
+    """
+    from koban.url.permutations import FUZZERS, permutations
+
+    unknown = sorted(set(fuzzers) - set(FUZZERS))
+    if unknown:
+        raise click.UsageError(
+            f"unknown fuzzer {', '.join(unknown)}; choose from {', '.join(FUZZERS)}"
+        )
+    try:
+        candidates = permutations(domain, fuzzers=fuzzers or None)
+    except InputError as exc:
+        ctx.error(str(exc))
+        exit_with(ctx, False)
+        return
+    for c in candidates:
+        if fmt == "json":
+            click.echo(json.dumps(c.to_dict(), ensure_ascii=False))
+        else:
+            shown = f"  {c.unicode}" if c.unicode != c.domain else ""
+            click.echo(f"{c.fuzzer:14} {c.domain}{shown}")
+    if fmt == "text":
+        click.echo(f"{len(candidates)} candidates for {domain}", err=True)
+    exit_with(ctx, False)

@@ -1,0 +1,331 @@
+"""Parsing what people paste: URLs, bare domains, e-mail addresses; hosts as browsers read them.
+
+- The authority is split the way browsers (WHATWG URL) do it: the host follows the LAST ``@``
+  (``https://www.brand.jp@203.0.113.5/`` goes to 203.0.113.5), ``\\`` ends it like ``/``, the
+  host is percent-decoded.
+- IPv4 hosts in every form browsers accept: dotted, one decimal number (``3232235777``), hex
+  (``0xC0A80101``), octal (``0300.0250.1.1``), short (``192.168.257``); IPv6 in brackets.
+- Domain names go through IDNA (UTS #46: full-width forms, upper case and ``。`` are mapped);
+  the A-label form is the key, the Unicode form is what messages show.
+- The registrable domain (eTLD+1) comes from the Public Suffix List snapshot bundled with the
+  ``publicsuffixlist`` package (private section included: ``x.github.io`` and ``x.web.app`` are
+  their owners' own registrable domains). Nothing is fetched.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cache
+from urllib.parse import unquote
+
+import idna
+from publicsuffixlist import PublicSuffixList
+
+from koban.errors import InputError
+from koban.intel.indicators import refang
+
+_SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.\-]*):")
+_LDH = r"[a-z0-9_](?:[a-z0-9_\-]{0,61}[a-z0-9_])?"
+_HOSTNAME = re.compile(rf"{_LDH}(?:\.{_LDH})*")
+_AUTHORITY_END = re.compile(r"[/?#\\]")
+_URLISH = re.compile(r"[/?#\\:]")
+_SPACE = re.compile(r"\s")
+_SPECIAL = {"http", "https", "ftp", "ws", "wss", "file"}
+# Full-width ASCII and the ideographic full stop, as people type them in Japanese text.
+_WIDE = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3002: 0x2E, 0xFF61: 0x2E}
+IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+@cache
+def psl() -> PublicSuffixList:
+    """The bundled Public Suffix List (loaded once, about 50 ms)."""
+    return PublicSuffixList()
+
+
+@dataclass(frozen=True, slots=True)
+class Host:
+    """A host name or IP address, canonical and as shown."""
+
+    ascii: str  # A-labels, lower case, no trailing dot; an IP in its canonical form
+    unicode: str  # U-labels (what a browser's address bar shows)
+    ip: IpAddress | None = None
+    ip_form: str | None = None  # dotted | decimal | hex | octal | short | mixed | ipv6
+    registrable: str | None = None  # eTLD+1 (A-labels); None for IPs and bare suffixes
+    suffix: str | None = None  # the public suffix (A-labels)
+    idna_error: str | None = None  # the name is not valid IDNA (browsers may refuse it)
+    # derived (set in __post_init__):
+    core: str = field(init=False)  # registrable without suffix: bitflyer of www.bitflyer.co.jp
+    core_unicode: str = field(init=False)  # core in Unicode form: аррӏе of xn--80ak6aa92e.com
+    subdomain: str = field(init=False)  # what precedes the registrable domain ("www"), or ""
+
+    @property
+    def labels(self) -> list[str]:
+        return self.ascii.split(".")
+
+    def __post_init__(self) -> None:
+        # core, core_unicode and subdomain are read many times per check: computed once here
+        if self.registrable is None or self.suffix is None:
+            core = self.ascii.split(".", 1)[0]
+            core_unicode = self.unicode.split(".", 1)[0]
+            subdomain = ""
+        else:
+            core = self.registrable[: -len(self.suffix) - 1]
+            subdomain = (
+                "" if self.registrable == self.ascii else self.ascii[: -len(self.registrable) - 1]
+            )
+            core_unicode = core
+            if self.unicode != self.ascii:
+                shown = self.unicode.split(".")
+                index = self.ascii.count(".") - self.suffix.count(".") - 1
+                if len(shown) == self.ascii.count(".") + 1:
+                    core_unicode = shown[index]
+        object.__setattr__(self, "core", core)
+        object.__setattr__(self, "core_unicode", core_unicode)
+        object.__setattr__(self, "subdomain", subdomain)
+
+    def show(self) -> str:
+        """``xn--...`` names with their Unicode form: ``xn--80ak6aa92e.com (аррӏе.com)``."""
+        return self.ascii if self.unicode == self.ascii else f"{self.ascii} ({self.unicode})"
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One input: a URL, a bare domain, or an e-mail address."""
+
+    text: str  # the input exactly as given
+    kind: str  # url | domain | email
+    host: Host
+    scheme: str | None = None
+    userinfo: str | None = None  # text before the last "@" of a URL's authority
+    port: int | None = None
+    rest: str = ""  # path, query and fragment, as written
+    wide: bool = False  # written with full-width forms
+
+
+def _unicode_label(label: str) -> tuple[str, str | None]:
+    """U-label of an A-label: (unicode, error or None)."""
+    try:
+        return idna.decode(label), None
+    except (idna.IDNAError, UnicodeError) as exc:
+        try:
+            return label[4:].encode("ascii").decode("punycode"), f"invalid IDNA: {exc}"
+        except (UnicodeError, ValueError):
+            return label, f"undecodable punycode: {exc}"
+
+
+def _ascii_label(label: str) -> str:
+    """A-label of one (mapped) label, leniently: browsers display what IDNA 2008 refuses."""
+    if label.isascii():
+        return label
+    try:
+        return idna.encode(label, uts46=False).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        return "xn--" + label.encode("punycode").decode("ascii")
+
+
+def _parse_ipv4(host: str) -> tuple[ipaddress.IPv4Address, str] | None:
+    """WHATWG IPv4 parsing; None if ``host`` does not end in a number (so it is a name)."""
+    parts = host.split(".")
+    if len(parts) > 1 and parts[-1] == "":
+        parts.pop()
+    last = parts[-1]
+    if not (
+        last.isdigit()
+        or (last[:2].lower() == "0x" and all(c in "0123456789abcdefABCDEF" for c in last[2:]))
+    ):
+        return None
+    if len(parts) > 4:
+        raise ValueError("more than four parts")
+    numbers: list[int] = []
+    forms: set[str] = set()
+    for p in parts:
+        if p == "":
+            raise ValueError("empty part")
+        if p[:2].lower() == "0x":
+            digits, base, form = p[2:], 16, "hex"
+        elif len(p) > 1 and p[0] == "0":
+            digits, base, form = p[1:], 8, "octal"
+        else:
+            digits, base, form = p, 10, "decimal"
+        try:
+            numbers.append(int(digits or "0", base))
+        except ValueError:
+            raise ValueError(f"{p!r} is not a number") from None
+        forms.add(form)
+    if any(n > 255 for n in numbers[:-1]) or numbers[-1] >= 256 ** (5 - len(numbers)):
+        raise ValueError("a part is out of range")
+    value = numbers[-1]
+    for k, n in enumerate(numbers[:-1]):
+        value += n * 256 ** (3 - k)
+    if len(numbers) == 4 and forms == {"decimal"}:
+        form = "dotted"
+    elif len(numbers) == 1 and forms == {"decimal"}:
+        form = "decimal"
+    elif len(forms) == 1:
+        form = forms.pop() if len(numbers) in (1, 4) else "short"
+    else:
+        form = "mixed"
+    if len(numbers) not in (1, 4) and form != "mixed":
+        form = "short"
+    return ipaddress.IPv4Address(value), form
+
+
+_HOST_CACHE: dict[tuple[str, bool], Host] = {}
+
+
+def parse_host(raw: str, source: str, *, need_dot: bool = False) -> Host:
+    """A ``Host`` for the host part of an input; InputError naming ``source`` if it is none.
+    (Hosts repeat: parsed hosts are remembered, errors are not.)"""
+    cache_key = (raw, need_dot)
+    got = _HOST_CACHE.get(cache_key)
+    if got is None:
+        got = _parse_host(raw, source, need_dot=need_dot)
+        if len(_HOST_CACHE) > 200_000:
+            _HOST_CACHE.clear()
+        _HOST_CACHE[cache_key] = got
+    return got
+
+
+def _parse_host(raw: str, source: str, *, need_dot: bool = False) -> Host:
+    text = unquote(raw) if "%" in raw else raw
+    if text.startswith("[") and text.endswith("]"):
+        try:
+            ip6 = ipaddress.IPv6Address(text[1:-1])
+        except ValueError as exc:
+            raise InputError(source, f"not a valid IPv6 address: {text}: {exc}") from None
+        return Host(f"[{ip6.compressed}]", f"[{ip6.compressed}]", ip6, "ipv6")
+    text = text.rstrip(".") if text not in (".", "") else text
+    if not text:
+        raise InputError(source, "no host name")
+    if text.isascii():
+        lowered = text.lower()
+        try:
+            v4 = _parse_ipv4(lowered)
+        except ValueError as exc:
+            raise InputError(source, f"not a valid IPv4 address: {text} ({exc})") from None
+        if v4 is not None:
+            return Host(str(v4[0]), str(v4[0]), v4[0], v4[1])
+        labels = lowered.split(".")
+        if len(lowered) > 253 or not _HOSTNAME.fullmatch(lowered):
+            bad = sorted({c for c in lowered if not (c.isalnum() or c in "-_.")})
+            why = f"characters {''.join(bad)!r} are not allowed" if bad else "empty or bad label"
+            raise InputError(source, f"not a valid host name: {text!r} ({why})")
+        error = None
+        if "xn--" in lowered:
+            shown = []
+            for label in labels:
+                if label.startswith("xn--"):
+                    u, err = _unicode_label(label)
+                    error = error or err
+                    shown.append(u)
+                else:
+                    shown.append(label)
+            unicode_form = ".".join(shown)
+        else:
+            unicode_form = lowered
+        ascii_form = lowered
+    else:
+        try:
+            mapped = idna.uts46_remap(text, std3_rules=False, transitional=False)
+        except (idna.IDNAError, UnicodeError) as exc:
+            raise InputError(source, f"not a valid host name: {text!r} ({exc})") from None
+        mapped = unicodedata.normalize("NFC", mapped).rstrip(".")
+        labels = mapped.split(".")
+        if not mapped or any(not label for label in labels):
+            raise InputError(source, f"not a valid host name: {text!r} (empty label)")
+        if any(c.isspace() or c in "/\\@:?#<>" for c in mapped):
+            raise InputError(source, f"not a valid host name: {text!r}")
+        error = None
+        try:
+            idna.encode(mapped, uts46=False)
+        except (idna.IDNAError, UnicodeError) as exc:
+            error = f"invalid IDNA: {exc}"
+        ascii_form = ".".join(_ascii_label(label) for label in labels).lower()
+        if mapped.isascii():
+            return _parse_host(mapped, source, need_dot=need_dot)
+        unicode_form = mapped
+    if need_dot and "." not in ascii_form:
+        raise InputError(source, f"not a URL or domain name: {text!r} has no dot")
+    lst = psl()
+    registrable = lst.privatesuffix(ascii_form)
+    if registrable is not None:
+        suffix: str | None = registrable.split(".", 1)[1]
+    else:
+        suffix = lst.publicsuffix(ascii_form)
+    return Host(ascii_form, unicode_form, None, None, registrable, suffix, error)
+
+
+def _unwide(text: str) -> tuple[str, bool]:
+    if text.isascii():
+        return text, False
+    out = text.translate(_WIDE)
+    return out, out != text
+
+
+def parse_target(text: str) -> Target:
+    """Parse one input (URL, domain or e-mail address); InputError naming it if unusable."""
+    if not text or not text.strip():
+        raise InputError(repr(text), "empty input")
+    v, wide = _unwide(refang(text.strip()))
+    m = _SCHEME.match(v)
+    scheme = None
+    if m and (
+        v[m.end() : m.end() + 2] == "//" or m.group(1).lower() in ("mailto", "javascript", "data")
+    ):
+        scheme = m.group(1).lower()
+        if scheme not in _SPECIAL:
+            raise InputError(
+                text, f"unsupported URL scheme {scheme!r} (expected http, https or ftp)"
+            )
+        rest = v[m.end() :].lstrip("/\\")
+    elif v.startswith("//"):
+        rest = v[2:]
+    elif _URLISH.search(v) or "@" in v:
+        if "@" in v and not _URLISH.search(v):
+            local, _, domain = v.rpartition("@")
+            if not local:
+                raise InputError(text, "not a URL, domain or e-mail address")
+            host = parse_host(domain, text, need_dot=True)
+            return Target(text, "email", host, userinfo=local, wide=wide)
+        rest = v
+    else:
+        if _SPACE.search(v):
+            raise InputError(text, "not a URL or domain name (contains spaces)")
+        return Target(text, "domain", parse_host(v, text, need_dot=True), wide=wide)
+    end = _AUTHORITY_END.search(rest)
+    authority, tail = (rest[: end.start()], rest[end.start() :]) if end else (rest, "")
+    userinfo, at, hostport = authority.rpartition("@")
+    port: int | None = None
+    if hostport.startswith("["):
+        close = hostport.find("]")
+        if close < 0:
+            raise InputError(text, "unterminated IPv6 address in URL")
+        host_text, after = hostport[: close + 1], hostport[close + 1 :]
+        if after.startswith(":") and after[1:].isdigit():
+            port = int(after[1:])
+    else:
+        host_text, colon, port_text = hostport.rpartition(":")
+        if not colon:
+            host_text = hostport
+        elif port_text == "":
+            pass
+        elif port_text.isdigit() and int(port_text) < 65536:
+            port = int(port_text)
+        else:
+            raise InputError(text, f"bad port {port_text!r} in URL")
+    if _SPACE.search(host_text):
+        raise InputError(text, f"not a valid host name: {host_text!r} (contains spaces)")
+    host = parse_host(host_text, text, need_dot=scheme is None)
+    return Target(
+        text,
+        "url",
+        host,
+        scheme=scheme,
+        userinfo=userinfo if at else None,
+        port=port,
+        rest=tail,
+        wide=wide,
+    )
