@@ -33,3 +33,16 @@ def koban_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def store(tmp_path: Path) -> Iterator[IntelStore]:
     with IntelStore(tmp_path / "intel.sqlite") as s:
         yield s
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A clean world for CLI tests: KOBAN_HOME and cwd in tmp, no user profile."""
+    import koban.profile
+
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.setenv("KOBAN_HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(work)
+    monkeypatch.setattr(koban.profile, "config_dir", lambda: tmp_path / "cfg")
+    return work

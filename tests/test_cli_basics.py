@@ -11,20 +11,8 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 
-import koban.profile
 from koban import __version__
 from koban.cli import cli
-
-
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A clean world: KOBAN_HOME and cwd in tmp, no user profile."""
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.setenv("KOBAN_HOME", str(tmp_path / "home"))
-    monkeypatch.chdir(work)
-    monkeypatch.setattr(koban.profile, "config_dir", lambda: tmp_path / "cfg")
-    return work
 
 
 def _run(*args: str) -> Result:

@@ -14,17 +14,16 @@ import click
 
 from koban import __version__
 from koban.clikit import (
+    Analyse,
     Context,
-    Progress,
-    emit,
     exit_with,
     fail_on_option,
-    fails,
     format_option,
     guard,
     open_store,
+    report_each,
 )
-from koban.model import Report
+from koban.intel.store import IntelStore
 from koban.profile import Profile
 
 
@@ -52,18 +51,10 @@ def scan(ctx: Context, paths: tuple[str, ...], fmt: str, fail_on: str) -> None:
     """Scan files, folders, messages, URLs or indicators, each with the analyser for its type."""
     from koban.scan import scan as run_scan
 
-    profile = guard(ctx, lambda: ctx.profile) or Profile()
-    reports: list[Report] = []
-    progress = Progress(len(paths), "scanning")
-    with open_store() as store:
-        for target in paths:
-            progress.step(target)
-            got = guard(ctx, partial(run_scan, target, profile, store, ctx.warn))
-            if got:
-                reports.extend(got)
-    progress.close()
-    emit(reports, fmt)
-    exit_with(ctx, any(fails(r, fail_on) for r in reports))
+    def prepare(profile: Profile, store: IntelStore) -> Analyse:
+        return partial(run_scan, profile=profile, store=store, warn=ctx.warn)
+
+    report_each(ctx, paths, fmt, fail_on, prepare)
 
 
 @cli.group()

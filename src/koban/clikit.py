@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 import click
@@ -128,3 +129,34 @@ class Progress:
     def close(self) -> None:
         if self.enabled:
             click.echo("\r" + " " * 90 + "\r", err=True, nl=False)
+
+
+Analyse = Callable[[str], "Report | list[Report] | None"]
+
+
+def report_each(
+    ctx: Context,
+    targets: Sequence[str],
+    fmt: str,
+    fail_on: str,
+    prepare: Callable[[Profile, IntelStore], Analyse],
+    label: str = "scanning",
+) -> None:
+    """The body every analysing command shares: load the profile (a broken one is an error,
+    the run goes on without it), open the intel store, ``prepare`` the analyser once, run it on
+    each target (an input error is reported and the rest still run), render, exit."""
+    profile = guard(ctx, lambda: ctx.profile) or Profile()
+    reports: list[Report] = []
+    progress = Progress(len(targets), label)
+    with open_store() as store:
+        analyse = prepare(profile, store)
+        for target in targets:
+            progress.step(target)
+            got = guard(ctx, partial(analyse, target))
+            if isinstance(got, Report):
+                reports.append(got)
+            elif got:
+                reports.extend(got)
+    progress.close()
+    emit(reports, fmt)
+    exit_with(ctx, any(fails(r, fail_on) for r in reports))

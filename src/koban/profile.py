@@ -11,7 +11,14 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from koban.errors import InputError
 from koban.home import config_dir
@@ -110,11 +117,59 @@ class IntelSettings(_Strict):
     feeds: list[Feed] = Field(default_factory=list)
 
 
+class ImapSettings(_Strict):
+    """``[mail.imap]``: the mailbox ``koban mail watch`` polls (command options override).
+
+    The password is never in the profile: it is read from the environment variable named by
+    ``password_env`` (default ``KOBAN_IMAP_PASSWORD``) or from the file ``password_file``.
+    Relative ``password_file`` and ``ca_file`` paths are taken from the profile's folder.
+    ``security = "plain"`` (no TLS) is accepted only for a server on this machine.
+    """
+
+    host: str | None = Field(default=None, min_length=1)
+    port: int | None = Field(default=None, ge=1, le=65535)  # default: 993 tls, 143 otherwise
+    security: Literal["tls", "starttls", "plain"] = "tls"
+    user: str | None = Field(default=None, min_length=1)
+    password_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    password_file: str | None = Field(default=None, min_length=1)
+    ca_file: str | None = Field(default=None, min_length=1)  # CA bundle for a private CA
+    folder: str = Field(default="INBOX", min_length=1)
+    action: Literal["tag", "move"] = "tag"  # keywords only, or move to quarantine_folder
+    quarantine_folder: str = Field(default="Quarantine", min_length=1)
+    quarantine_at: Literal["suspicious", "malicious"] = "suspicious"
+    interval: float = Field(default=60.0, gt=0)  # seconds between polls
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_password(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "password" in data:
+            raise ValueError(
+                "the password does not belong in the profile: name an environment variable "
+                "(password_env) or a file (password_file)"
+            )
+        return data
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ImapSettings:
+        if self.password_env and self.password_file:
+            raise ValueError("give password_env or password_file, not both")
+        if self.action == "move" and self.folder == self.quarantine_folder:
+            raise ValueError("quarantine_folder must differ from the folder watched")
+        return self
+
+
+class MailSettings(_Strict):
+    """``[mail]``: settings of the mail commands."""
+
+    imap: ImapSettings | None = None
+
+
 class Profile(_Strict):
     org: Org = Field(default_factory=Org)
     trust: Trust = Field(default_factory=Trust)
     wallets: list[Wallet] = Field(default_factory=list)
     intel: IntelSettings = Field(default_factory=IntelSettings)
+    mail: MailSettings = Field(default_factory=MailSettings)
     path: str | None = Field(default=None, exclude=True)
 
     @property

@@ -6,21 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
 from click.testing import CliRunner, Result
 
-import koban.profile
 from koban.cli import cli
-
-
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.setenv("KOBAN_HOME", str(tmp_path / "home"))
-    monkeypatch.chdir(work)
-    monkeypatch.setattr(koban.profile, "config_dir", lambda: tmp_path / "cfg")
-    return work
 
 
 def _run(*args: str) -> Result:

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 
 import click
 
 from koban.clikit import (
+    Analyse,
     Context,
-    emit,
     exit_with,
     fail_on_option,
-    fails,
     format_option,
-    guard,
-    open_store,
+    report_each,
 )
 from koban.errors import InputError
-from koban.model import Report
+from koban.intel.store import IntelStore
 from koban.profile import Profile
 
 
@@ -39,16 +38,10 @@ def url_check(ctx: Context, targets: tuple[str, ...], fmt: str, fail_on: str) ->
     """
     from koban.url import build_context, report_for
 
-    profile = guard(ctx, lambda: ctx.profile) or Profile()
-    reports: list[Report] = []
-    with open_store() as store:
-        checks = build_context(profile, store)
-        for target in targets:
-            report = guard(ctx, lambda t=target: report_for(t, checks))  # type: ignore[misc]
-            if report is not None:
-                reports.append(report)
-    emit(reports, fmt)
-    exit_with(ctx, any(fails(r, fail_on) for r in reports))
+    def prepare(profile: Profile, store: IntelStore) -> Analyse:
+        return partial(report_for, ctx=build_context(profile, store))
+
+    report_each(ctx, targets, fmt, fail_on, prepare, label="checking")
 
 
 @url.command("permutations")

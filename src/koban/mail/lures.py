@@ -1,0 +1,67 @@
+"""Lure language: weighted phrases (``lures.yaml``) in the subject and the visible text."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from koban.mail.context import MailContext
+
+MAX_SCAN_CHARS = 200_000
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass
+class LureScore:
+    score: float = 0.0
+    categories: dict[str, list[str]] = field(default_factory=dict)  # category -> phrases
+    per_category: dict[str, float] = field(default_factory=dict)  # category -> its score
+
+    def describe(self, ctx: MailContext) -> str:
+        return "; ".join(
+            f"{ctx.lure_labels[c]}: " + ", ".join(repr(p) for p in phrases[:4])
+            for c, phrases in sorted(self.categories.items())
+        )
+
+
+def normalise_text(text: str) -> str:
+    t = unicodedata.normalize("NFKC", text[:MAX_SCAN_CHARS]).casefold()
+    t = t.replace("\u2019", "'").replace("\u200b", "").replace("\u200c", "").replace("\u200d", "")
+    return _SPACES.sub(" ", t)
+
+
+def _is_word(c: str) -> bool:
+    return c.isalnum() and c.isascii()
+
+
+def _find_word(text: str, phrase: str) -> bool:
+    start = 0
+    n = len(phrase)
+    while True:
+        i = text.find(phrase, start)
+        if i < 0:
+            return False
+        before = text[i - 1] if i else " "
+        after = text[i + n] if i + n < len(text) else " "
+        if not _is_word(before) and not _is_word(after):
+            return True
+        start = i + 1
+
+
+def score_lures(text: str, ctx: MailContext) -> LureScore:
+    """Per category the strongest phrase, +0.25 per further phrase (max +0.5), summed."""
+    hits: dict[str, list[tuple[float, str]]] = {}
+    for lp in ctx.lure_phrases:
+        found = _find_word(text, lp.phrase) if lp.latin else lp.phrase in text
+        if found:
+            hits.setdefault(lp.category, []).append((lp.weight, lp.phrase))
+    out = LureScore()
+    for cat, got in hits.items():
+        got.sort(reverse=True)
+        cat_score = got[0][0] + min(0.5, 0.25 * (len(got) - 1))
+        out.score += cat_score
+        out.per_category[cat] = round(cat_score, 2)
+        out.categories[cat] = [p for _, p in got]
+    out.score = round(out.score, 2)
+    return out

@@ -1,0 +1,977 @@
+"""One message: every check, the combination rule, and the report that explains itself."""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from email.utils import getaddresses
+from itertools import pairwise
+from urllib.parse import urlsplit
+
+from koban.intel.matching import findings_for
+from koban.mail.attachments import analyse_attachment, passwords_in
+from koban.mail.auth import select_auth_results, verdict_for
+from koban.mail.context import ROLE_WORDS_EN, ROLE_WORDS_JA, MailContext
+from koban.mail.links import check_link
+from koban.mail.lookalike import brand_in_display_name, domain_findings
+from koban.mail.lures import normalise_text, score_lures
+from koban.mail.names import match_executive
+from koban.mail.parse import Address, Link, ParsedMessage, parse_message
+from koban.model import Finding, Report, Severity
+from koban.rules import make_finding
+from koban.scoring import finalise
+
+# Operating point chosen on the evaluation corpora for <= 1% flagged ham (see the tests/mail
+# evaluation): 2.5 from at least two signals of weight >= 0.5.
+COMBINED_MEDIUM = 2.5  # sum of signal weights for mail.combined_signals (medium)
+COMBINED_HIGH = 5.5  # ... and for high
+WEAK_NEEDED = 1.5  # weak signals needed besides the strong findings for a combination
+# Mathematical alphanumeric symbols and enclosed/squared letters: "𝐘𝐎𝐔𝐑 𝐏𝐇𝐎𝐓𝐎𝐒" reads as text
+# to a person but not to a word filter.
+_FANCY_LETTERS = re.compile(
+    r"[\U0001d400-\U0001d7ff\U0001f130-\U0001f189\u24b6-\u24e9\u1d00-\u1d2b]"
+)
+_INVISIBLE = re.compile(
+    r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\u00ad\u034f\u180e\U000e0000-\U000e01ef]"
+)
+_EMAIL_IN_NAME = re.compile(r"[\w.+-]+@([\w-]+(?:\.[\w-]+)+)")
+
+
+@dataclass
+class Signals:
+    """Weighted evidence for the combination rule: name -> (weight, why, strong)."""
+
+    items: dict[str, tuple[float, str, bool]] = field(default_factory=dict)
+
+    def add(self, name: str, weight: float, why: str, *, strong: bool = False) -> None:
+        if weight <= 0:
+            return
+        old = self.items.get(name)
+        if old is None or old[0] < weight:
+            self.items[name] = (weight, why, strong)
+
+    @property
+    def total(self) -> float:
+        return round(sum(w for w, _, _ in self.items.values()), 2)
+
+    @property
+    def weak(self) -> float:
+        return round(sum(w for w, _, s in self.items.values() if not s), 2)
+
+
+def scan_message(raw: bytes, target: str, ctx: MailContext) -> Report:
+    """Analyse one RFC 822 message (bytes); the report is finalised (score and verdict)."""
+    deadline = time.monotonic() + ctx.limits.seconds
+    report = Report(analyser="mail", target=target)
+    sig = Signals()
+    if len(raw) > ctx.limits.max_message_bytes:
+        report.findings.append(
+            make_finding(
+                "mail.analysis_limit",
+                f"message is {len(raw):,} bytes; only the first "
+                f"{ctx.limits.max_message_bytes:,} were analysed",
+                evidence={"size": len(raw)},
+            )
+        )
+        raw = raw[: ctx.limits.max_message_bytes]
+    msg = parse_message(raw)
+    if msg.notes:
+        report.findings.append(
+            make_finding(
+                "mail.malformed_mime",
+                "message is malformed or mislabelled: " + "; ".join(msg.notes[:5]),
+                evidence={"notes": msg.notes},
+            )
+        )
+    text = normalise_text(msg.subject + "\n" + msg.text)
+    sender = msg.from_
+    _sender_checks(msg, sender, ctx, report, sig)
+    _auth_checks(msg, sender, ctx, report, sig)
+    _reply_checks(msg, sender, ctx, report, sig)
+    lures = score_lures(text, ctx)
+    _lure_checks(lures, sender, ctx, report, sig)
+    _brand_lure_checks(msg, lures, sender, ctx, report, sig)
+    _obfuscation_checks(msg, report, sig)
+    _recipient_checks(msg, report, sig)
+    _mass_mail_checks(msg, sender, ctx, report, sig)
+    _template_checks(msg, sender, report, sig)
+    _image_only_checks(msg, report, sig)
+    _html_form_checks(msg, sender, ctx, report, sig)
+    passwords = passwords_in(msg.text)
+    extra_links: list[str] = []
+    intel_targets: list[tuple[str, Report]] = []
+    for i, att in enumerate(msg.attachments[: ctx.limits.max_attachments]):
+        name = att.filename or f"part-{att.index}"
+        if len(att.data) > ctx.limits.max_attachment_bytes:
+            report.findings.append(
+                make_finding(
+                    "mail.analysis_limit",
+                    f"attachment {name!r} is {len(att.data):,} bytes: not inspected",
+                    kind="attachment",
+                )
+            )
+            continue
+        try:
+            got = analyse_attachment(
+                att.filename or f"part-{att.index}",
+                att.data,
+                att.content_type,
+                f"{target}!{name}",
+                name,
+                ctx,
+                passwords,
+                deadline,
+            )
+        except Exception as exc:  # one hostile attachment must not lose the message's report
+            report.findings.append(
+                make_finding(
+                    "mail.analysis_limit",
+                    f"attachment {name!r} could not be analysed ({type(exc).__name__}: {exc})",
+                    kind="attachment",
+                )
+            )
+            continue
+        if i == 0 and len(msg.attachments) > ctx.limits.max_attachments:
+            report.findings.append(
+                make_finding(
+                    "mail.analysis_limit",
+                    f"{len(msg.attachments)} attachments: only the first "
+                    f"{ctx.limits.max_attachments} were inspected",
+                )
+            )
+        report.children.append(got.report)
+        for k, w in got.weights.items():
+            sig.add(
+                f"attachment:{k}", w, f"attachment {name!r}: {k.replace('_', ' ')}", strong=w >= 4
+            )
+        extra_links += got.links
+        intel_targets += got.hashes
+    links = msg.links + [Link(u, "", "attachment") for u in extra_links]
+    downloads = _link_checks(links, ctx, report, sig, intel_targets)
+    _brand_link_checks(links, sender, ctx, report, sig)
+    _recruiting_download(lures, downloads, msg, report, sig)
+    _intel(msg, ctx, report, sig, intel_targets)
+    _combine(report, sig)
+    return finalise(report)
+
+
+# --- sender ------------------------------------------------------------------------------------
+
+
+def _whose(addr: Address) -> str:
+    return addr.address or "(no address)"
+
+
+def _sender_checks(
+    msg: ParsedMessage, sender: Address | None, ctx: MailContext, report: Report, sig: Signals
+) -> None:
+    f = report.findings
+    if sender is None:
+        return
+    if sender.malformed:
+        f.append(
+            make_finding(
+                "mail.malformed_sender",
+                f"From address is not a valid mailbox: {sender.malformed}",
+                evidence={"from": sender.address, "display": sender.display},
+            )
+        )
+        sig.add("malformed_sender", 1.0, "malformed From address")
+    domain = sender.domain
+    outside = bool(domain) and not ctx.is_own(domain)
+    freemail = bool(domain) and ctx.is_freemail(domain)
+    display = sender.display
+    # Executive display-name impersonation.
+    hit = match_executive(display, ctx.executives) if display else None
+    if hit is not None:
+        ex, form = hit
+        if sender.address not in ex.emails and (outside or not domain):
+            where = "a free webmail account" if freemail else f"the outside domain {domain}"
+            title = f" ({ex.title})" if ex.title else ""
+            f.append(
+                make_finding(
+                    "mail.exec_display_name",
+                    f"display name {display!r} is executive {ex.name}{title}, but the message "
+                    f"comes from {where} ({_whose(sender)}), not from one of their addresses",
+                    severity=Severity.MEDIUM if ctx.is_trusted(domain) else None,
+                    evidence={
+                        "display": display,
+                        "executive": ex.name,
+                        "matched": form,
+                        "address": sender.address,
+                        "executive_emails": ex.emails,
+                        "freemail": freemail,
+                    },
+                    indicators=[sender.address] if sender.address else [],
+                )
+            )
+            sig.add("exec_display_name", 5.0, f"executive name {ex.name}", strong=True)
+    # Internal role or department, or our organisation's name, from outside.
+    role = _role_in(display, ctx) if display else None
+    if role and outside and not ctx.is_trusted(domain) and hit is None:
+        if ctx.own_domains:
+            f.append(
+                make_finding(
+                    "mail.role_impersonation",
+                    f"display name {display!r} names {role}, an internal sender, but the "
+                    f"message comes from outside ({_whose(sender)})",
+                    evidence={"display": display, "role": role, "address": sender.address},
+                    indicators=[sender.address],
+                )
+            )
+            sig.add("role_impersonation", 3.0, f"internal role {role!r} from outside", strong=True)
+        else:
+            sig.add("role_name", 1.0, f"display name names a role ({role}) from {domain}")
+    # A brand in the display name, sent from somewhere else.
+    brand = brand_in_display_name(display, domain, ctx) if display else None
+    if brand is not None and hit is None:
+        name, legit, only_brand = brand
+        f.append(
+            make_finding(
+                "mail.brand_display_name",
+                f"display name {display!r} names {name}, but the message comes from "
+                f"{domain or 'no valid domain'}, not from {name}'s domains ({legit})",
+                severity=None if only_brand else Severity.LOW,
+                evidence={"display": display, "brand": name, "domain": domain},
+                indicators=[domain] if domain else [],
+            )
+        )
+        sig.add("brand_display_name", 2.5 if only_brand else 1.0, f"brand {name} in the name")
+    # An address or domain in the display name that is not the sender's.
+    shown = _address_in_name(display, sender, ctx) if display else None
+    if shown:
+        f.append(
+            make_finding(
+                "mail.display_name_address",
+                f"display name shows {shown!r} but the message comes from {_whose(sender)}",
+                evidence={"display": display, "shown": shown, "address": sender.address},
+            )
+        )
+        sig.add("display_name_address", 1.5, f"display name shows {shown}")
+    # An organisation's name from free webmail, or a sender on a free hosting platform.
+    if freemail and hit is None and role is None and brand is None and display:
+        words = set(re.findall(r"[a-z]+", unicodedata.normalize("NFKC", display).casefold()))
+        org = sorted(words & _ORG_WORDS)
+        if org:
+            f.append(
+                make_finding(
+                    "mail.freemail_org_name",
+                    f"display name {display!r} reads like an organisation ({', '.join(org)}) "
+                    f"but the address is free webmail ({sender.address})",
+                    evidence={"display": display, "address": sender.address, "words": org},
+                )
+            )
+            sig.add("freemail_org_name", 2.0, "organisation name from free webmail")
+    if domain and ctx.is_file_hosting(domain):
+        f.append(
+            make_finding(
+                "mail.sender_on_hosting",
+                f"sender domain {domain} is a site on a free hosting platform, not a mail domain "
+                "of an organisation",
+                evidence={"domain": domain},
+            )
+        )
+        sig.add("sender_on_hosting", 2.0, f"sender on free hosting ({domain})")
+    # Look-alike sender domain.
+    if domain:
+        got = domain_findings(domain, ctx, role="sender")
+        f.extend(got)
+        if got:
+            sig.add("lookalike_sender", 4.0, f"look-alike sender domain {domain}", strong=True)
+    if msg.sender and msg.sender.domain and msg.sender.domain != domain:
+        got = domain_findings(msg.sender.domain, ctx, role="sender")
+        f.extend(got)
+        if got:
+            sig.add("lookalike_sender", 4.0, "look-alike Sender domain", strong=True)
+
+
+_ORG_WORDS = frozenset(
+    [
+        "team",
+        "support",
+        "service",
+        "services",
+        "customer",
+        "customers",
+        "security",
+        "account",
+        "accounts",
+        "billing",
+        "department",
+        "dept",
+        "official",
+        "rewards",
+        "reward",
+        "bank",
+        "banking",
+        "notification",
+        "notifications",
+        "alert",
+        "alerts",
+        "center",
+        "centre",
+        "helpdesk",
+        "administrator",
+        "admin",
+        "verification",
+        "payments",
+        "payment",
+        "delivery",
+        "shipping",
+        "claims",
+        "refund",
+        "refunds",
+        "office",
+        "corporation",
+        "company",
+        "inc",
+        "ltd",
+        "llc",
+        "group",
+        "foundation",
+    ]
+)
+
+
+def _role_in(display: str, ctx: MailContext) -> str | None:
+    t = unicodedata.normalize("NFKC", display).casefold()
+    for w in ROLE_WORDS_JA:
+        if w in t:
+            return w
+    words = re.findall(r"[a-z0-9]+", t)
+    joined = " " + " ".join(words) + " "
+    for w in ROLE_WORDS_EN:
+        if f" {w} " in joined:
+            return w
+    if ctx.org_words and len(ctx.org_words) <= len(words):
+        n = len(ctx.org_words)
+        for i in range(len(words) - n + 1):
+            if tuple(words[i : i + n]) == ctx.org_words:
+                return f"our organisation ({ctx.profile.org.name})"
+    return None
+
+
+def _address_in_name(display: str, sender: Address, ctx: MailContext) -> str | None:
+    low = display.lower()
+    sender_reg = ctx.registrable(sender.domain) if sender.domain else ""
+    for m in _EMAIL_IN_NAME.finditer(low):
+        dom = m.group(1).lower()
+        if ctx.registrable(dom) != sender_reg and m.group(0) != sender.address:
+            return m.group(0)
+    return None
+
+
+# --- authentication ------------------------------------------------------------------------------
+
+
+def _auth_checks(
+    msg: ParsedMessage, sender: Address | None, ctx: MailContext, report: Report, sig: Signals
+) -> None:
+    headers = msg.header_all("authentication-results")
+    if not headers or sender is None or not sender.domain:
+        return
+    results = select_auth_results(headers, ctx.authserv_ids)
+    v = verdict_for(results, sender.domain)
+    if v is None:
+        return
+    failed = v.failed
+    if not failed:
+        return
+    why = ", ".join(failed)
+    evidence = {
+        "authserv_id": v.authserv_id,
+        "trusted": v.trusted,
+        "spf": v.spf,
+        "dkim": v.dkim,
+        "dmarc": v.dmarc,
+        "compauth": v.compauth,
+        "header_from": v.header_from,
+        "from_domain": sender.domain,
+    }
+    trust_note = (
+        f"per {v.authserv_id}"
+        if v.trusted
+        else f"per an untrusted header by {v.authserv_id or 'an unnamed server'} "
+        "(set trust.authserv_ids in the profile to rely on it)"
+    )
+    if ctx.is_own(sender.domain):
+        report.findings.append(
+            make_finding(
+                "mail.own_domain_spoof",
+                f"From claims our own domain {sender.domain} but authentication failed ({why}) "
+                f"{trust_note}",
+                severity=None if v.trusted else Severity.MEDIUM,
+                evidence=evidence,
+                indicators=[sender.address],
+            )
+        )
+        sig.add("own_domain_spoof", 5.0 if v.trusted else 3.0, "own domain fails", strong=True)
+        return
+    partner = ctx.is_trusted(sender.domain)
+    severity = Severity.MEDIUM if (v.trusted or partner) else Severity.LOW
+    who = f"trusted partner domain {sender.domain}" if partner else f"sender domain {sender.domain}"
+    report.findings.append(
+        make_finding(
+            "mail.auth_fail",
+            f"{who} is not authenticated ({why}) {trust_note}",
+            severity=severity,
+            evidence=evidence,
+        )
+    )
+    weight = 2.5 if v.trusted or partner else 1.0
+    sig.add("auth_fail", weight, f"authentication failed ({why})", strong=partner)
+
+
+def _reply_checks(
+    msg: ParsedMessage, sender: Address | None, ctx: MailContext, report: Report, sig: Signals
+) -> None:
+    if sender is None:
+        return
+    from_reg = ctx.registrable(sender.domain) if sender.domain else ""
+    from_free = bool(sender.domain) and ctx.is_freemail(sender.domain)
+    for rt in msg.reply_to[:5]:
+        if not rt.domain:
+            continue
+        got = domain_findings(rt.domain, ctx, role="reply-to")
+        report.findings.extend(got)
+        if got:
+            sig.add("lookalike_reply_to", 4.0, f"look-alike Reply-To {rt.domain}", strong=True)
+        if ctx.registrable(rt.domain) == from_reg or rt.address == sender.address:
+            continue
+        free = ctx.is_freemail(rt.domain) and not from_free
+        report.findings.append(
+            make_finding(
+                "mail.reply_to_divergence",
+                f"replies go to {rt.address}"
+                + (", a free webmail account," if free else "")
+                + f" not to the sender's domain {sender.domain or '(none)'}",
+                severity=Severity.LOW if free else None,
+                evidence={"reply_to": rt.address, "from": sender.address, "freemail": free},
+                indicators=[rt.address],
+            )
+        )
+        sig.add(
+            "reply_to_divergence",
+            1.5 if free else 0.5,
+            "Reply-To to free webmail" if free else "Reply-To to another domain",
+        )
+        break
+    rp = msg.return_path
+    if rp and rp.domain and from_reg and ctx.registrable(rp.domain) != from_reg:
+        got = domain_findings(rp.domain, ctx, role="return-path")
+        report.findings.extend(got)
+        if got:
+            sig.add("lookalike_return_path", 3.0, "look-alike Return-Path", strong=True)
+        report.findings.append(
+            make_finding(
+                "mail.return_path_divergence",
+                f"bounces go to {rp.domain}, not to the sender's domain {sender.domain} (common "
+                "for mailing services; evidence only with other signals)",
+                evidence={"return_path": rp.address, "from": sender.address},
+            )
+        )
+        sig.add("return_path_divergence", 0.25, "Return-Path to another domain")
+
+
+# --- content -------------------------------------------------------------------------------------
+
+
+_LATIN = re.compile(r"[A-Za-z]")
+_OTHER_LETTER = re.compile(r"[\u0370-\u03ff\u0400-\u04ff]")  # Greek, Cyrillic
+_STRAY_MARK = re.compile(r"[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u200b-\u200d\u2060]")
+_WORD = re.compile(r"[^\s\d.,;:!?()\[\]{}<>\"'/|*_=+&%$#@~-]{3,}")
+
+
+def mixed_script_words(text: str) -> list[str]:
+    """Latin words carrying Cyrillic/Greek look-alikes or stray Arabic marks (``McDonаld's``)."""
+    out: list[str] = []
+    if not (_OTHER_LETTER.search(text) or _STRAY_MARK.search(text)):
+        return out
+    for m in _WORD.finditer(text):
+        w = m.group(0)
+        if not _LATIN.search(w):
+            continue
+        if _OTHER_LETTER.search(w) or _STRAY_MARK.search(w.strip("\u200b\u200c\u200d")):
+            out.append(w)
+            if len(out) >= 5:
+                break
+    return out
+
+
+# Lures about money or credentials: from a private webmail account they are not business mail.
+_MONEY_LURES = ("advance_fee", "payment", "keys", "credential", "prize", "government")
+
+
+def _lure_checks(
+    lures: object, sender: Address | None, ctx: MailContext, report: Report, sig: Signals
+) -> None:
+    from koban.mail.lures import LureScore
+
+    assert isinstance(lures, LureScore)
+    if lures.score >= 1.0:
+        sig.add("lure_language", min(lures.score, 4.0), "lure language")
+        money = sorted(c for c in lures.categories if c in _MONEY_LURES)
+        if money and sender is not None and sender.domain and ctx.is_freemail(sender.domain):
+            report.findings.append(
+                make_finding(
+                    "mail.freemail_money_lure",
+                    f"a private webmail account ({sender.address}) writes about "
+                    + ", ".join(ctx.lure_labels[c] for c in money)
+                    + ": organisations do not handle money or accounts from free webmail",
+                    evidence={"address": sender.address, "categories": money},
+                )
+            )
+            sig.add("freemail_money_lure", 1.0, "money or account lure from free webmail")
+    if lures.score < ctx.lure_thresholds["low"]:
+        return
+    severity = Severity.MEDIUM if lures.score >= ctx.lure_thresholds["medium"] else Severity.LOW
+    report.findings.append(
+        make_finding(
+            "mail.lure_language",
+            f"lure language (score {lures.score}): {lures.describe(ctx)}",
+            severity=severity,
+            kind=",".join(sorted(lures.categories)),
+            evidence={"score": lures.score, "categories": lures.categories},
+        )
+    )
+
+
+def _obfuscation_checks(msg: ParsedMessage, report: Report, sig: Signals) -> None:
+    where = []
+    if _INVISIBLE.search(msg.subject):
+        where.append("subject")
+    if msg.from_ and _INVISIBLE.search(msg.from_.display):
+        where.append("sender name")
+    mixed = mixed_script_words(msg.subject + " " + (msg.from_.display if msg.from_ else ""))
+    mixed += mixed_script_words(msg.text[:20000])
+    if mixed:
+        where.append("words mixing scripts or carrying stray marks: " + ", ".join(mixed[:3]))
+    shown = (("subject", msg.subject), ("sender name", msg.from_.display if msg.from_ else ""))
+    fancy = [w for w, v in shown if len(_FANCY_LETTERS.findall(v)) >= 3]
+    if fancy:
+        where.append("letters in look-alike symbol fonts in the " + " and ".join(fancy))
+    hidden = msg.html.hidden_text if msg.html else ""
+    hidden_words = len(hidden.split())
+    if hidden_words >= 60:
+        where.append(f"{hidden_words} hidden words in the HTML body")
+    if not where:
+        return
+    report.findings.append(
+        make_finding(
+            "mail.obfuscated_text",
+            "text hidden from the reader or filters: invisible characters or CSS-hidden text in "
+            + ", ".join(where),
+            evidence={"where": where, "hidden_sample": hidden[:200]},
+        )
+    )
+    sig.add(
+        "obfuscated_text", 2.5 if mixed or fancy else 1.5, "hidden, invisible or look-alike text"
+    )
+
+
+def _recipient_checks(msg: ParsedMessage, report: Report, sig: Signals) -> None:
+    """The recipient's own address in the subject or sender name: mass personalisation."""
+    if not msg.to or not msg.from_:
+        return
+    rcpt = msg.to[0].address
+    if not rcpt or "@" not in rcpt or msg.from_.address == rcpt:
+        if rcpt and msg.from_.address == rcpt:
+            report.findings.append(
+                make_finding(
+                    "mail.recipient_as_sender",
+                    f"the message claims to come from its own recipient ({rcpt}): a spoofing "
+                    "trick of extortion and phishing mail",
+                    evidence={"address": rcpt},
+                )
+            )
+            sig.add("recipient_as_sender", 0.5, "sender is the recipient")
+        return
+    where = [w for w, v in (("subject", msg.subject), ("sender name", msg.from_.display))
+             if rcpt in v.lower()]  # fmt: skip
+    if where:
+        report.findings.append(
+            make_finding(
+                "mail.recipient_in_subject",
+                f"the recipient's address {rcpt} is written into the {' and '.join(where)}: "
+                "mass-personalised lure",
+                evidence={"address": rcpt, "where": where},
+            )
+        )
+        sig.add("recipient_in_subject", 1.5, "recipient address in subject or sender name")
+
+
+# A token mixing upper case, lower case and digits ("Zi9yvh51JBhF"), or a long digit run in the
+# sender name: filler that makes each copy of a mass mailing unique to defeat checksum filters.
+_TOKEN = re.compile(r"(?<![\w./@=%+-])[A-Za-z0-9]{8,}(?![\w./@=%+-])")
+_DIGITS_IN_NAME = re.compile(r"\d{6,}")
+
+
+def _random_token(text: str) -> str | None:
+    for m in _TOKEN.finditer(text):
+        t = m.group(0)
+        upper = sum(c.isupper() for c in t)
+        lower = sum(c.islower() for c in t)
+        digits = sum(c.isdigit() for c in t)
+        if upper < 2 or lower < 2 or digits < 1:
+            continue
+        # case changes inside the token: "McAfee2024" has two, random filler many
+        changes = sum(1 for a, b in pairwise(t) if a.isupper() != b.isupper())
+        if changes >= 4:
+            return t
+    return None
+
+
+def _mass_mail_checks(
+    msg: ParsedMessage, sender: Address | None, ctx: MailContext, report: Report, sig: Signals
+) -> None:
+    display = sender.display if sender else ""
+    token = _random_token(msg.subject) or _random_token(display)
+    if token is None and display:
+        m = _DIGITS_IN_NAME.search(display)
+        token = m.group(0) if m else None
+    if token is not None:
+        report.findings.append(
+            make_finding(
+                "mail.random_token",
+                f"random-looking filler {token!r} in the subject or sender name: makes each copy "
+                "of a mass mailing unique so that filters cannot match them",
+                evidence={"token": token, "subject": msg.subject[:200], "display": display},
+            )
+        )
+        sig.add("random_token", 1.0, f"random filler {token!r} in the subject or sender name")
+    from_values = msg.raw_all("from")
+    if from_values:
+        boxes = [a for _, a in getaddresses(from_values[:3])]
+        # "user@example.com <user@example.com>" splits in two but names one mailbox
+        if len(boxes) > 1 and len({b.strip().lower() for b in boxes}) > 1:
+            report.findings.append(
+                make_finding(
+                    "mail.multiple_from",
+                    f"the From header holds {len(boxes)} mailboxes (or empty ones): a forged "
+                    "header built to show a chosen name, not what mail software writes",
+                    evidence={"from": [v[:200] for v in from_values[:3]]},
+                )
+            )
+            sig.items.pop("malformed_sender", None)  # the same forged header, counted once
+            sig.add("multiple_from", 1.5, "several mailboxes in From")
+
+
+# Runs of punctuation decorating a sender name ("--Aviso**", "Payment..Required", "~..Info.."):
+# written to break up words that filters look for.
+_DECORATION = re.compile(r"(?:\.\.|--|\*\*|~|!\.|\.!|_{2,}|\|\|)")
+_GREETINGS = (
+    "dear", "hello", "hi", "hallo", "guten tag", "sehr geehrte", "sehr geehrter", "liebe", "lieber",
+    "beste", "geachte", "hoi", "bonjour", "cher", "chère", "olá", "ola", "prezado", "prezada",
+    "caro", "cara", "hola", "estimado", "estimada",
+)  # fmt: skip
+
+
+def _mass_greeting(msg: ParsedMessage) -> str | None:
+    """A greeting addressed to the recipient's mailbox name ("Dear john.smith,")."""
+    if not msg.to or not msg.to[0].address or "@" not in msg.to[0].address:
+        return None
+    rcpt = msg.to[0].address.lower()
+    local = rcpt.split("@", 1)[0]
+    # a local part that is a plain word may be the reader's first name ("Hello bill")
+    names = (rcpt, local) if len(local) >= 3 and re.search(r"[\d._-]", local) else (rcpt,)
+    head = " ".join(msg.text[:3000].split()).casefold()
+    for g in _GREETINGS:
+        for who in names:
+            for sep in (" ", ", "):
+                probe = f"{g}{sep}{who}"
+                i = head.find(probe)
+                if i < 0 or (i and head[i - 1].isalnum()):
+                    continue
+                after = head[i + len(probe) : i + len(probe) + 1]
+                if not after or not (after.isalnum() or after in "._-@"):
+                    return probe
+    return None
+
+
+def _template_checks(
+    msg: ParsedMessage, sender: Address | None, report: Report, sig: Signals
+) -> None:
+    """Marks of mass-produced mail: a decorated sender name, a mailbox-name greeting."""
+    display = sender.display if sender else ""
+    deco = _DECORATION.findall(display)
+    if display and (len(deco) >= 2 or (deco and display.lstrip()[:1] in "-~*._")):
+        report.findings.append(
+            make_finding(
+                "mail.decorated_sender_name",
+                f"sender name {display!r} is broken up by runs of punctuation, a way to slip "
+                "words past filters that no real organisation writes",
+                evidence={"display": display, "runs": deco[:5]},
+            )
+        )
+        sig.add("decorated_sender_name", 1.0, "sender name broken up by punctuation")
+    greeting = _mass_greeting(msg)
+    if greeting is not None:
+        report.findings.append(
+            make_finding(
+                "mail.mailbox_greeting",
+                f"the text greets the reader by their mailbox name ({greeting!r}): the sender "
+                "knows an address, not a person",
+                evidence={"greeting": greeting},
+            )
+        )
+        sig.add("mailbox_greeting", 1.5, "greets the reader by mailbox name")
+
+
+_ACCOUNT_LURES = ("credential", "payment", "delivery", "subscription", "prize", "keys")
+
+
+def _brand_lure_checks(
+    msg: ParsedMessage,
+    lures: object,
+    sender: Address | None,
+    ctx: MailContext,
+    report: Report,
+    sig: Signals,
+) -> None:
+    """The subject names a brand, the text lures about that account, the sender is elsewhere."""
+    from koban.mail.lures import LureScore
+
+    assert isinstance(lures, LureScore)
+    if sender is None or not msg.subject or lures.score < 1.0:
+        return
+    kinds = sorted(c for c in lures.categories if c in _ACCOUNT_LURES)
+    if not kinds:
+        return
+    if sender.display and brand_in_display_name(sender.display, sender.domain, ctx) is not None:
+        return  # counted as display-name impersonation already
+    brand = brand_in_display_name(msg.subject, sender.domain, ctx)
+    if brand is None:
+        return
+    name, legit, _ = brand
+    report.findings.append(
+        make_finding(
+            "mail.brand_subject_lure",
+            f"the subject names {name} and the text is a "
+            + ", ".join(ctx.lure_labels[c] for c in kinds)
+            + f", but the message comes from {sender.domain or 'no valid domain'}, not from "
+            f"{name}'s domains ({legit})",
+            evidence={"brand": name, "domain": sender.domain, "categories": kinds},
+        )
+    )
+    sig.add("brand_subject_lure", 1.0, f"{name} named in the subject of a lure")
+
+
+def _image_only_checks(msg: ParsedMessage, report: Report, sig: Signals) -> None:
+    """An HTML body with links but (almost) no text: the message is a picture of text."""
+    html = msg.html
+    if html is None or not msg.html_only or not html.links:
+        return
+    words = len(re.findall(r"\w{2,}", html.text))
+    if words >= 15:
+        return
+    report.findings.append(
+        make_finding(
+            "mail.image_only_body",
+            f"the HTML body has {len(html.links)} link(s) but only {words} word(s) of text: "
+            "the message is a picture of text, which keeps its words from filters",
+            evidence={"words": words, "links": len(html.links)},
+        )
+    )
+    sig.add("image_only_body", 1.5, "links but almost no text")
+
+
+def _html_form_checks(
+    msg: ParsedMessage, sender: Address | None, ctx: MailContext, report: Report, sig: Signals
+) -> None:
+    """A password field in the message body: mail never needs to collect a password."""
+    html = msg.html
+    if html is None or not html.password_inputs:
+        return
+    sender_reg = ctx.registrable(sender.domain) if sender and sender.domain else ""
+    external = []
+    for action in html.forms:
+        low = action.strip().lower()
+        if low.startswith(("http://", "https://")):
+            try:
+                host = (urlsplit(action.strip()).hostname or "").lower()
+            except ValueError:
+                host = ""
+            if host and ctx.registrable(host) != sender_reg:
+                external.append(host)
+    if not html.password_inputs:
+        return  # newsletters carry search and subscribe forms posting to other hosts
+    what = "a password field"
+    where = f" that posts to {external[0]}" if external else ""
+    report.findings.append(
+        make_finding(
+            "mail.html_form",
+            f"the message body holds {what}{where}: credentials typed into mail go straight to "
+            "whoever runs that host",
+            evidence={"actions": html.forms[:5], "password_inputs": html.password_inputs},
+            indicators=external[:3],
+        )
+    )
+    sig.add("html_form", 3.0, f"{what} in the body{where}")
+
+
+def _brand_link_checks(
+    links: list[Link], sender: Address | None, ctx: MailContext, report: Report, sig: Signals
+) -> None:
+    """The display name names a brand and the links lead to none of its domains."""
+    if sender is None or not sender.display:
+        return
+    brand = brand_in_display_name(sender.display, sender.domain, ctx)
+    if brand is None:
+        return
+    name, legit, _ = brand
+    domains = [d.strip() for d in legit.split(",")]
+    hosts = []
+    for link in links:
+        if not link.url.lower().startswith(("http://", "https://")):
+            continue
+        try:
+            host = (urlsplit(link.url).hostname or "").lower()
+        except ValueError:
+            continue
+        if host:
+            hosts.append(host)
+    if not hosts:
+        return
+    if any(ctx.registrable(h) in domains for h in hosts):
+        return
+    others = sorted({ctx.registrable(h) or h for h in hosts})
+    report.findings.append(
+        make_finding(
+            "mail.brand_links_elsewhere",
+            f"the sender name names {name} but none of the {len(hosts)} links goes to "
+            f"{name}'s domains ({legit}); they go to {', '.join(others[:3])}",
+            evidence={"brand": name, "link_domains": others[:10]},
+            indicators=others[:3],
+        )
+    )
+    sig.add("brand_links_elsewhere", 1.5, f"{name} named, links go elsewhere")
+
+
+def _link_checks(
+    links: list[Link],
+    ctx: MailContext,
+    report: Report,
+    sig: Signals,
+    intel_targets: list[tuple[str, Report]],
+) -> list[str]:
+    downloads: list[str] = []
+    seen: set[str] = set()
+    for link in links:
+        if len(seen) >= ctx.limits.max_links:
+            report.findings.append(
+                make_finding(
+                    "mail.analysis_limit",
+                    f"more than {ctx.limits.max_links} links: the rest were not checked",
+                )
+            )
+            break
+        if link.url in seen:
+            continue
+        seen.add(link.url)
+        res = check_link(link, ctx)
+        child = Report(analyser="url", target=res.url[:2000], findings=res.findings)
+        report.children.append(child)
+        for k, w in res.weights.items():
+            sig.add(f"link:{k}", w, f"link {k.replace('_', ' ')} ({res.host or res.url[:40]})",
+                    strong=w >= 3)  # fmt: skip
+        if res.download:
+            downloads.append(res.url)
+        if res.url.lower().startswith(("http://", "https://")):
+            intel_targets.append((res.url, child))
+    return downloads
+
+
+def _recruiting_download(
+    lures: object, downloads: list[str], msg: ParsedMessage, report: Report, sig: Signals
+) -> None:
+    from koban.mail.lures import LureScore
+
+    assert isinstance(lures, LureScore)
+    recruiting = lures.categories.get("recruiting", [])
+    strong = [
+        p for p in recruiting if p not in ("interview", "salary", "recruiter", "面接", "年収")
+    ]
+    if not strong:
+        return
+    archives = [
+        c.target
+        for c in report.children
+        if c.analyser == "mail"
+        and any(
+            f.rule in ("mail.attachment_dangerous_type", "mail.attachment_macro",
+                       "mail.attachment_encrypted", "mail.archive_not_inspected")
+            or (f.evidence.get("type") in ("zip", "7z", "rar"))
+            for r in c.walk()
+            for f in r.findings
+        )
+    ]  # fmt: skip
+    if not downloads and not archives:
+        return
+    what = downloads[0] if downloads else archives[0]
+    report.findings.append(
+        make_finding(
+            "mail.recruiting_download",
+            f"recruiting lure ({', '.join(repr(p) for p in strong[:3])}) with code or an app to "
+            f"download or open ({what[:120]}): the TraderTraitor / fake-recruiter pattern",
+            evidence={"phrases": strong, "downloads": downloads[:5], "attachments": archives[:5]},
+        )
+    )
+    sig.add("recruiting_download", 4.0, "recruiting lure with a download", strong=True)
+
+
+# --- intel ---------------------------------------------------------------------------------------
+
+
+def _intel(
+    msg: ParsedMessage,
+    ctx: MailContext,
+    report: Report,
+    sig: Signals,
+    targets: list[tuple[str, Report]],
+) -> None:
+    if ctx.store is None:
+        return
+    values: list[tuple[str, Report]] = []
+    for addr in [msg.from_, msg.sender, msg.return_path, *msg.reply_to]:
+        if addr is not None and addr.domain:
+            values.append((addr.address, report))
+    values += targets
+    if not values:
+        return
+    queries = list(dict.fromkeys(v for v, _ in values))
+    try:
+        results = dict(zip(queries, ctx.store.lookup_many(queries), strict=True))
+    except Exception as exc:  # a broken store must not lose the message's other findings
+        report.findings.append(
+            make_finding("mail.analysis_limit", f"intel store lookup failed ({exc})")
+        )
+        return
+    done: set[tuple[str, int]] = set()
+    for value, where in values:
+        key = (value, id(where))
+        if key in done or not results.get(value):
+            continue
+        done.add(key)
+        found: list[Finding] = findings_for(value, results[value])
+        where.findings.extend(found)
+        if any(x.severity.rank >= Severity.MEDIUM.rank for x in found):
+            sig.add("intel", 4.0, f"intel match for {value[:60]}", strong=True)
+
+
+def _combine(report: Report, sig: Signals) -> None:
+    total = sig.total
+    counted = [k for k, (w, _, _) in sig.items.items() if w >= 0.5]
+    if total < COMBINED_MEDIUM or len(counted) < 2 or sig.weak < WEAK_NEEDED:
+        return
+    parts = sorted(sig.items.items(), key=lambda kv: -kv[1][0])
+    listing = "; ".join(f"{why} (+{w:g})" for _, (w, why, _) in parts)
+    report.findings.append(
+        make_finding(
+            "mail.combined_signals",
+            f"several signals together (weight {total:g}): {listing}",
+            severity=Severity.HIGH if total >= COMBINED_HIGH else Severity.MEDIUM,
+            evidence={"total": total, "signals": {k: w for k, (w, _, _) in parts}},
+        )
+    )
