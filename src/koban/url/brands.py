@@ -136,6 +136,7 @@ class BrandIndex:
     keyword_names: dict[str, Name] = field(default_factory=dict)
     keyword_regex: re.Pattern[str] | None = None
     fuzzy_cache: dict[tuple[str, str | None], Any] = field(default_factory=dict, repr=False)
+    core_cache: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
     lure_lengths: tuple[int, ...] = ()
     lure_starts: frozenset[str] = frozenset()
     lure_ends: frozenset[str] = frozenset()
@@ -252,6 +253,9 @@ class BrandIndex:
     def keyword_hits(self, text: str) -> list[tuple[int, str, Name]]:
         """Distinctive keywords inside ``text``: (position, keyword, name), longest first."""
         if self.keyword_regex is None:
+            return []
+        first = self.keyword_regex.search(text)
+        if first is None:  # the common case: no keyword at all, no list built
             return []
         names = self.keyword_names
         out = [(m.start(), m.group(), names[m.group()]) for m in self.keyword_regex.finditer(text)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import permutations
 from typing import Any
@@ -281,7 +281,33 @@ def _alignment_evidence(a: Alignment) -> dict[str, Any]:
 
 
 def core_hits(host: Host, index: BrandIndex) -> list[Hit]:
-    """Look-alike checks on the registrable domain's core label (``bitfiyer`` of bitfiyer.com)."""
+    """Look-alike checks on the registrable domain's core label (``bitfiyer`` of bitfiyer.com).
+
+    Memoised per registrable domain as shown (phishing hosts share one under many subdomains):
+    only the evidence's ``host`` and ``host_unicode`` depend on the rest of the host, and they
+    are put back in place, so the hits are those a fresh check would give."""
+    wide = host.unicode != host.ascii
+    cache_key = (host.registrable, host.core_unicode, host.suffix, _shown_registrable(host), wide)
+    cached: tuple[Hit, ...] | None = index.core_cache.get(cache_key)
+    if cached is None:
+        got = _core_hits_uncached(host, index)
+        if len(index.core_cache) > 100_000:
+            index.core_cache.clear()
+        index.core_cache[cache_key] = tuple(got)
+        return got
+    return [_rehost(h, host, wide) for h in cached]
+
+
+def _rehost(hit: Hit, host: Host, wide: bool) -> Hit:
+    """``hit`` (from another host with the same registrable domain) for ``host``."""
+    ev = dict(hit.evidence)  # same key order: values replaced in place
+    ev["host"] = host.ascii
+    if wide:
+        ev["host_unicode"] = host.unicode
+    return replace(hit, evidence=ev)
+
+
+def _core_hits_uncached(host: Host, index: BrandIndex) -> list[Hit]:
     label = host.core_unicode
     idn = not label.isascii()
     # 1. the very name under another suffix, or a keyword used as the whole name
@@ -516,9 +542,11 @@ def _fuzzy_uncached(
     if not bucket or len(k) < 2:
         return None
     keys, names = bucket
-    word = label in near_words()
     cutoff = 2 if len(k) <= 8 else 3  # on keys: chained glyph swaps can cost 3 there
     found = process.extract(k, keys, scorer=Levenshtein.distance, score_cutoff=cutoff, limit=4)
+    if not found:  # most labels: nothing near, nothing more to look up
+        return None
+    word = label in near_words()
     best: tuple[Name, Alignment, Severity] | None = None
     for _choice, _dist, i in found:
         name = names[i]
