@@ -141,10 +141,12 @@ def report_each(
     fail_on: str,
     prepare: Callable[[Profile, IntelStore], Analyse],
     label: str = "scanning",
+    finish: Callable[[list[Report]], None] | None = None,
 ) -> None:
     """The body every analysing command shares: load the profile (a broken one is an error,
     the run goes on without it), open the intel store, ``prepare`` the analyser once, run it on
-    each target (an input error is reported and the rest still run), render, exit."""
+    each target (an input error is reported and the rest still run), ``finish`` the reports
+    (baselines...), render, exit."""
     profile = guard(ctx, lambda: ctx.profile) or Profile()
     reports: list[Report] = []
     progress = Progress(len(targets), label)
@@ -158,5 +160,7 @@ def report_each(
             elif got:
                 reports.extend(got)
     progress.close()
+    if finish is not None:
+        guard(ctx, partial(finish, reports))
     emit(reports, fmt)
     exit_with(ctx, any(fails(r, fail_on) for r in reports))
