@@ -1,0 +1,34 @@
+"""What the walker yields: the bytes of one file or member, or a problem met on the way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Blob:
+    """The bytes of one file, archive member, document's text or historical git blob.
+
+    ``path`` is relative to the input as given, archive members joined with ``!``
+    (``backup.zip!wallet/seed.txt``). ``commit`` is the git commit that introduced this version
+    (history only). ``origin``: ``file``, ``member`` (of an archive), ``text`` (text extracted
+    from a document: docx/xlsx/pptx/odt/pdf; lines are those of the extracted text), ``git``.
+    ``container`` names the archive format (``zip``, ``tar``, ``gzip``, ``bzip2``, ``xz``, ``7z``)
+    when the walker opened this blob as one: its members follow it, so a scanner may skip the
+    raw bytes (a tar or stored zip repeats its members' content verbatim).
+    """
+
+    path: str
+    data: bytes
+    commit: str | None = None
+    origin: str = "file"
+    container: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something not (fully) walked: a limit reached, a corrupt archive, an unreadable file."""
+
+    path: str
+    message: str
+    limit: bool = False  # True when a safety bound stopped the walk (depth, size, ratio, time)
