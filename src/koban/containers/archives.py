@@ -34,7 +34,7 @@ from koban.containers.documents import (
 )
 from koban.containers.limits import DEFAULT_LIMITS, Budget, Limits
 
-_CHUNK = 1024 * 1024
+_CHUNK = 64 * 1024
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
@@ -134,6 +134,16 @@ class _CappedReader(io.RawIOBase):
             raise _Bound(self._why)
         buffer[: len(data)] = data
         return len(data)
+
+
+def _read_upto(reader: io.RawIOBase, n: int) -> bytes:
+    """Up to ``n`` bytes: raw reads may return less than asked before the end."""
+    parts: list[bytes] = []
+    got = 0
+    while got < n and (part := reader.read(n - got)):
+        parts.append(part)
+        got += len(part)
+    return b"".join(parts)
 
 
 def _decompressor(kind: str, data: bytes) -> io.BufferedIOBase:
@@ -447,11 +457,11 @@ class _Walker:
             cap = limits.max_total_bytes
             why = f"{kind} stream exceeds the {_size(cap)} total size limit: rest not read"
 
-        def stream() -> io.BufferedReader:
-            return io.BufferedReader(_CappedReader(_decompressor(kind, data), cap, why), _CHUNK)
+        def stream() -> _CappedReader:
+            return _CappedReader(_decompressor(kind, data), cap, why)
 
         try:
-            head = stream().read(512)
+            head = _read_upto(stream(), 512)
         except _Bound as exc:
             yield Problem(path, str(exc), limit=True)
             return
@@ -460,7 +470,7 @@ class _Walker:
             return
         if len(head) >= 512 and sniff(head) == "tar":
             # .tar.gz and friends: one level, members named directly under the compressed file.
-            yield from self._tar(stream(), path, depth)
+            yield from self._tar(io.BufferedReader(stream(), _CHUNK), path, depth)
             return
         yield _OPENED
         member = f"{path}!{safe_name(_inner_name(kind, path, data))}"
@@ -469,6 +479,7 @@ class _Walker:
         failure: Problem | None = None
         reader = stream()
         try:
+            # Small raw reads: on damage, only the chunk being decompressed is lost.
             while chunk := reader.read(_CHUNK):
                 size += len(chunk)
                 if size > limits.max_member_bytes:
