@@ -148,13 +148,17 @@ def context(before: bytes) -> tuple[str, str] | None:
         parts = _parts(word)
         if NEGATIVE.intersection(parts):
             return None
-        previous = _parts(identifiers[position - 1]) if position else []
-        if STRONG.intersection(parts) or (
-            "key" in parts and STRONG.union({"secret", "signing"}).intersection(previous)
-        ):
+        if STRONG.intersection(parts):
             return "high", word
-        if WEAK.intersection(parts):
-            return "medium", word
+        if not WEAK.intersection(parts):
+            continue
+        # "public key", "private key", "secret key": the word before qualifies a generic one
+        previous = _parts(identifiers[position - 1]) if position else []
+        if NEGATIVE.intersection(previous):
+            return None
+        if "key" in parts and STRONG.union({"secret", "signing"}).intersection(previous):
+            return "high", f"{identifiers[position - 1]} {word}"
+        return "medium", word
     return None
 
 
