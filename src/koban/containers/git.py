@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import stat
 import subprocess
 import threading
 from collections.abc import Iterable, Iterator
@@ -112,24 +113,28 @@ def _blob_id(data: bytes) -> str:
 
 
 class _WorkTree:
-    """Blob ids of the current files, computed only for paths whose size matches a blob."""
+    """Blob ids of the current files, hashed only for paths whose size matches a blob's."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._ids: dict[str, str | None] = {}
+        self._sizes: dict[str, int | None] = {}  # None: absent, a link or not a regular file
+        self._ids: dict[str, str] = {}
 
     def has(self, path: str, sha: str, size: int) -> bool:
-        if path not in self._ids:
-            target = self.root / path
+        if path not in self._sizes:
             try:
-                st = target.lstat()
-                self._ids[path] = (
-                    _blob_id(target.read_bytes())
-                    if st.st_size == size and target.is_file() and not target.is_symlink()
-                    else None
-                )
+                st = (self.root / path).lstat()
+                regular = stat.S_ISREG(st.st_mode)
+                self._sizes[path] = st.st_size if regular else None
             except (OSError, ValueError):
-                self._ids[path] = None
+                self._sizes[path] = None
+        if self._sizes[path] != size:
+            return False
+        if path not in self._ids:
+            try:
+                self._ids[path] = _blob_id((self.root / path).read_bytes())
+            except OSError:
+                self._ids[path] = ""
         return self._ids[path] == sha
 
 
@@ -173,6 +178,9 @@ def _batch(
         proc.kill()
         proc.wait()
         feeder.join(timeout=1)
+        proc.stdout.close()
+        if not proc.stdin.closed:
+            proc.stdin.close()
 
 
 def git_history(
@@ -232,6 +240,7 @@ def git_history(
         log.stdout.close()
         rc = log.wait()
         drain.join(timeout=5)
+        stderr.close()
     error = b"".join(errors).decode("utf-8", errors="replace").strip()
     if rc != 0:
         first = error.splitlines()[0] if error else f"git exited with status {rc}"
