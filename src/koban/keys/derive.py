@@ -155,6 +155,7 @@ def btc_address(public: bytes, script: str, testnet: bool = False) -> str:
     """The Bitcoin address of a SEC1 public key in one script type."""
     from bip_utils import (
         P2PKHAddrEncoder,
+        P2PKHPubKeyModes,
         P2SHAddrEncoder,
         P2TRAddrEncoder,
         P2WPKHAddrEncoder,
@@ -162,7 +163,9 @@ def btc_address(public: bytes, script: str, testnet: bool = False) -> str:
 
     hrp = "tb" if testnet else "bc"
     if script == P2PKH:
-        return str(P2PKHAddrEncoder.EncodeKey(public, net_ver=b"\x6f" if testnet else b"\x00"))
+        mode = P2PKHPubKeyModes.UNCOMPRESSED if len(public) == 65 else P2PKHPubKeyModes.COMPRESSED
+        version = b"\x6f" if testnet else b"\x00"
+        return str(P2PKHAddrEncoder.EncodeKey(public, net_ver=version, pub_key_mode=mode))
     if script == P2SH_P2WPKH:
         return str(P2SHAddrEncoder.EncodeKey(public, net_ver=b"\xc4" if testnet else b"\x05"))
     if script == P2WPKH:
@@ -202,7 +205,7 @@ def addresses(secret: Secret, count: int = 5) -> list[Derived]:
 def _addresses(kind: str, material: str, count: int) -> tuple[Derived, ...]:
     try:
         if kind == "bip39_mnemonic":
-            return _seed_paths(node_from_seed(bip39_seed(material)), count, eth=True)
+            return standard_paths(node_from_seed(bip39_seed(material)), count, eth=True)
         if kind == "electrum_seed":
             return _electrum(material, count)
         if kind == "extended_private_key":
@@ -238,7 +241,10 @@ def _eth_chain(node: Node, count: int) -> list[Derived]:
     return out
 
 
-def _seed_paths(master: Node, count: int, eth: bool, testnet: bool = False) -> tuple[Derived, ...]:
+def standard_paths(
+    master: Node, count: int, *, eth: bool, testnet: bool = False
+) -> tuple[Derived, ...]:
+    """Receive addresses of BIP44/49/84/86 (coin 0, or 1 on testnet) and ETH m/44'/60'/0'/0."""
     coin = HARDENED | (1 if testnet else 0)
     out: list[Derived] = []
     for script in ALL_SCRIPTS:
@@ -287,7 +293,7 @@ def _extended(material: str, count: int) -> tuple[Derived, ...]:
         raise ValueError("key out of range")
     out: list[Derived] = []
     if depth == 0 and scripts == ALL_SCRIPTS:
-        out += _seed_paths(node, count, eth=not testnet, testnet=testnet)
+        out += standard_paths(node, count, eth=not testnet, testnet=testnet)
     for script in scripts:
         out += _chain(node.derive(0), count, script, testnet)
     if not testnet and prefix == "xprv":

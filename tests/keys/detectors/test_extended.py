@@ -81,3 +81,14 @@ def test_parse_reports_script_type() -> None:
     detail = parse(serialise("zprv", 0, 0, chain_code, b"\0" + key.to_bytes(32, "big")))
     assert detail is not None
     assert detail["script_type"].startswith("p2wpkh") and detail["key"] == key
+
+
+def test_published_master_keys_are_test_material(find: Find) -> None:
+    # Electrum's tests/test_wallet_vertical.py: master xprv of its standard test seed
+    electrum = (
+        "xprv9s21ZrQH143K32jECVM729vWgGq4mUDJCk1ozqAStTphzQtCTuoFmFafNoG1g55iCnBTXUzz3zWnDb5CVLGiFv"
+        "maZjuazHDL8a81cPQ8KL6"
+    )
+    found = find(DETECTOR, electrum)
+    assert len(found) == 1 and found[0].test_vector
+    assert found[0].detail["test_vector_source"] == "Electrum test vector (standard)"

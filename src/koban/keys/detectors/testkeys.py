@@ -35,6 +35,15 @@ PUBLISHED_KEYS = {
         "Web3 Secret Storage test vector key (inside its test keystores)"
     ),
 }
+#: Seeds of Electrum's own test suite (tests/test_wallet_vertical.py): standard and segwit.
+ELECTRUM_SEEDS = {
+    "Electrum test vector (standard)": (
+        "cycle rocket west magnet parrot shuffle foot correct salt library feed song"
+    ),
+    "Electrum test vector (segwit)": (
+        "bitter grass shiver impose acquire brush forget axis eager alone wine silver"
+    ),
+}
 DEV_ACCOUNTS = 20  # accounts each tool derives at m/44'/60'/0'/0/i
 
 _H = 0x80000000
@@ -115,4 +124,8 @@ def _vector_nodes() -> dict[tuple[bytes, int], str]:
             nodes[(node.chain_code, node.key)] = source
             change = node.derive(0)
             nodes[(change.chain_code, change.key)] = source
+    for source, words in ELECTRUM_SEEDS.items():
+        master = derive.node_from_seed(derive.electrum_seed(words))
+        for node in (master, master.derive(_H)):
+            nodes[(node.chain_code, node.key)] = source
     return nodes
