@@ -8,8 +8,10 @@ import io
 import lzma
 import os
 import stat
+import struct
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -407,3 +409,60 @@ def test_truncated_gzip_keeps_what_decompressed(tmp_path: Path) -> None:
 def test_unreadable_file_is_a_problem(tmp_path: Path) -> None:
     [problem] = list(expand(tmp_path / "missing.zip", "missing.zip"))
     assert isinstance(problem, Problem) and "cannot read" in problem.message
+
+
+def _zipcrypto(name: str, data: bytes, password: bytes) -> bytes:
+    """A one-member zip in traditional PKWARE encryption (pyzipper writes only AES)."""
+    crc = zlib.crc32(data)
+    keys = [0x12345678, 0x23456789, 0x34567890]
+
+    def crc_step(value: int, byte: int) -> int:
+        return zlib.crc32(bytes([byte]), value ^ 0xFFFFFFFF) ^ 0xFFFFFFFF
+
+    def update(byte: int) -> None:
+        keys[0] = crc_step(keys[0], byte)
+        keys[1] = ((keys[1] + (keys[0] & 0xFF)) * 134775813 + 1) & 0xFFFFFFFF
+        keys[2] = crc_step(keys[2], keys[1] >> 24)
+
+    for byte in password:
+        update(byte)
+    encrypted = bytearray()
+    for byte in os.urandom(11) + bytes([crc >> 24]) + data:
+        k = (keys[2] | 2) & 0xFFFF
+        encrypted.append(byte ^ (((k * (k ^ 1)) >> 8) & 0xFF))
+        update(byte)
+    n = name.encode()
+    sizes = (crc, len(encrypted), len(data), len(n))
+    local = struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 1, 0, 0, 0, *sizes, 0) + n
+    local += encrypted
+    central = struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, 1, 0, 0, 0, *sizes,
+                          0, 0, 0, 0, 0, 0) + n  # fmt: skip
+    end = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, 1, 1, len(central), len(local), 0)
+    return local + central + end
+
+
+def test_zipcrypto_builder_is_what_zipfile_reads() -> None:
+    data = _zipcrypto("a.txt", SECRET, b"pw")
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        assert zf.read("a.txt", pwd=b"pw") == SECRET
+
+
+@pytest.mark.parametrize("aes", [True, False])
+def test_supplied_passwords_open_encrypted_zip_members(aes: bool) -> None:
+    import pyzipper
+
+    if aes:
+        buffer = io.BytesIO()
+        with pyzipper.AESZipFile(buffer, "w", encryption=pyzipper.WZ_AES) as zf:
+            zf.setpassword(b"infected")
+            zf.writestr("payload.txt", SECRET)
+        data = buffer.getvalue()
+    else:
+        data = _zipcrypto("payload.txt", SECRET, b"infected")
+    assert "encrypted member" in _problems(_walk(data, "lure.zip"))[0].message
+    opened = list(expand_bytes(data, "lure.zip", passwords=(b"wrong", b"infected")))
+    assert _blobs(opened)["lure.zip!payload.txt"] == SECRET
+    assert not _problems(opened)
+    refused = list(expand_bytes(data, "lure.zip", passwords=(b"wrong",)))
+    [problem] = _problems(refused)
+    assert "none of the 1 passwords" in problem.message

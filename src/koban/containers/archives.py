@@ -19,6 +19,7 @@ import re
 import stat
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Final
@@ -214,10 +215,13 @@ def _zip_name(info: zipfile.ZipInfo) -> str:
 class _Walker:
     """One top-level input's expansion: its budget, depth and the commit it came from."""
 
-    def __init__(self, limits: Limits, text: bool, commit: str | None) -> None:
+    def __init__(
+        self, limits: Limits, text: bool, commit: str | None, passwords: tuple[bytes, ...] = ()
+    ) -> None:
         self.limits = limits
         self.text = text
         self.commit = commit
+        self.passwords = passwords
         self.budget = Budget.start(limits)
         self.stopped = False  # a bound for the whole input was reached and reported
 
@@ -332,7 +336,7 @@ class _Walker:
                     limit=True,
                 )
                 infos = infos[: self.limits.max_members]
-            for info in infos:
+            for index, info in enumerate(infos):
                 if problem := self._time_up(path):
                     yield problem
                 if self.stopped:
@@ -340,7 +344,8 @@ class _Walker:
                 if info.is_dir() or stat.S_ISLNK(info.external_attr >> 16):
                     continue  # links are never followed; their "content" is a target path
                 member = f"{path}!{safe_name(_zip_name(info))}"
-                if info.flag_bits & 0x1:
+                encrypted = bool(info.flag_bits & 0x1)
+                if encrypted and not self.passwords:
                     yield Problem(member, "encrypted member: content not read")
                     continue
                 if problem := self._member_bounds(member, info.file_size, info.compress_size):
@@ -350,11 +355,38 @@ class _Walker:
                     yield problem
                     return
                 try:
-                    content = zf.read(info)  # bounded by the declared size checked above
+                    # Bounded by the declared size checked above.
+                    content = self._decrypt(data, index) if encrypted else zf.read(info)
+                except NotImplementedError as exc:
+                    yield Problem(member, f"unsupported zip member: {_why(exc)}")
+                    continue
                 except Exception as exc:
                     yield Problem(member, f"corrupt zip member: {_why(exc)}")
                     continue
+                if content is None:
+                    yield Problem(
+                        member,
+                        f"encrypted member: none of the {len(self.passwords)} passwords "
+                        "supplied opens it",
+                    )
+                    continue
                 yield from self._member(content, member, depth)
+
+    def _decrypt(self, data: bytes, index: int) -> bytes | None:
+        """An encrypted member (ZipCrypto or WinZip AES) read with the first password that fits."""
+        import pyzipper  # type: ignore[import-untyped]
+
+        with pyzipper.AESZipFile(io.BytesIO(data)) as zf:
+            info = zf.infolist()[index]
+            for password in self.passwords:
+                try:
+                    content: bytes = zf.read(info, pwd=password)
+                except (RuntimeError, zipfile.BadZipFile, zlib.error):
+                    # "Bad password", or (ZipCrypto's check byte passes 1 time in 256) a CRC or
+                    # inflate error from a wrong key: try the next password.
+                    continue
+                return content
+        return None
 
     def _office(self, zf: zipfile.ZipFile, path: str) -> Iterator[Blob | Problem]:
         try:
@@ -603,17 +635,24 @@ def expand_bytes(
     text: bool = True,
     origin: str = "file",
     commit: str | None = None,
+    passwords: tuple[bytes, ...] = (),
 ) -> Iterator[Blob | Problem]:
     """``data`` as a Blob, then, when it is an archive, its members recursively (in memory).
 
     Used for files, mail attachments and git blobs alike; ``origin`` and ``commit`` label the
-    top-level blob (members are ``member`` and inherit ``commit``).
+    top-level blob (members are ``member`` and inherit ``commit``). ``passwords`` are tried on
+    encrypted zip members (lures ship as "password: infected" zips, the password in the mail).
     """
-    return _Walker(limits, text, commit).blob(data, display, origin, 0)
+    return _Walker(limits, text, commit, passwords).blob(data, display, origin, 0)
 
 
 def expand(
-    path: Path, display: str, limits: Limits = DEFAULT_LIMITS, *, text: bool = True
+    path: Path,
+    display: str,
+    limits: Limits = DEFAULT_LIMITS,
+    *,
+    text: bool = True,
+    passwords: tuple[bytes, ...] = (),
 ) -> Iterator[Blob | Problem]:
     """The file at ``path`` (shown as ``display``), then its archive members and document text."""
     try:
@@ -637,4 +676,4 @@ def expand(
     if len(data) > limits.max_file_bytes:  # grew since stat
         yield Problem(display, f"file exceeds the {_size(limits.max_file_bytes)} file limit", True)
         return
-    yield from expand_bytes(data, display, limits, text=text)
+    yield from expand_bytes(data, display, limits, text=text, passwords=passwords)
