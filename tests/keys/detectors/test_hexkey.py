@@ -59,6 +59,7 @@ def test_key_in_context(find: Find, template: str, confidence: str) -> None:
         "public key {k}",
         "sha256 = {k}",
         "{k}  koban-0.1.0.tar.gz\n{k}  koban-0.1.0-py3-none-any.whl\n",  # SHA256SUMS
+        "{k}  ./config/secret_key.toml\n{k}  ./config/other.toml\n",  # a file named secret
         "keccak256(data) == 0x{k}",
         "tx 0x{k} confirmed in block 123",
         "private_key_hash = {k}",

@@ -128,3 +128,30 @@ def test_secp256k1_scalar() -> None:
         assert pem.secp256k1_scalar(der) == K1.private_numbers().private_value
     p256 = pem.body_bytes(P256.private_bytes(PEM, TRADITIONAL, PLAIN).decode())
     assert p256 is not None and pem.secp256k1_scalar(p256) is None
+
+
+def test_string_concatenation_in_code(find: Find) -> None:
+    lines = ED.private_bytes(PEM, PKCS8, PLAIN).decode().strip().splitlines()
+    code = "key = " + " +\n      ".join(f'"{line}"' for line in lines) + ";\n"
+    found = find(DETECTOR, code)
+    assert len(found) == 1 and found[0].detail["algorithm"] == "ed25519"
+
+
+def test_openssh_body_under_an_rsa_label(find: Find) -> None:
+    block = ED.private_bytes(PEM, OPENSSH, PLAIN).decode().replace("OPENSSH", "RSA")
+    found = find(DETECTOR, block)
+    assert len(found) == 1 and found[0].detail["key_type"] == "ssh-ed25519"
+
+
+def test_base64_wrapped_pem(find: Find) -> None:
+    block = K1.private_bytes(PEM, TRADITIONAL, PLAIN)
+    wrapped = base64.b64encode(block).decode()
+    public = base64.b64encode(
+        RSA.public_key().public_bytes(PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    ).decode()
+    text = f"tls.key: {wrapped}\ntls.pub: {public}\n"
+    found = find(DETECTOR, text)
+    assert len(found) == 1
+    secret = found[0]
+    assert text.encode()[secret.start : secret.end].decode() == wrapped
+    assert secret.detail["wrapped"] == "base64" and secret.detail["curve"] == "secp256k1"

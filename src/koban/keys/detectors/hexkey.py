@@ -121,6 +121,7 @@ _IDENT = re.compile(rb"[A-Za-z][A-Za-z0-9_.\-]*|[\x80-\xff][\x80-\xff ]*")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SPLIT = re.compile(r"[_.\-\s]+")
 _HEX = bytes(1 if chr(b) in "0123456789abcdefABCDEF" else 0 for b in range(256))
+_OPENERS = (b":", b"=", b"|", b">", b"[", b"(", b"{", b",")
 _FILLER = b" \t\r\"'`[{(:=,>|"
 
 
@@ -135,8 +136,8 @@ def context(before: bytes) -> tuple[str, str] | None:
     """
     lines = before.split(b"\n")
     text = lines[-1]
-    if len(lines) > 1 and not text.strip(_FILLER):  # value on the line after its name (YAML)
-        text = lines[-2] + b" " + text
+    if len(lines) > 1 and not text.strip(_FILLER) and lines[-2].rstrip().endswith(_OPENERS):
+        text = lines[-2] + b" " + text  # the value on the line after its name (YAML, JSON)
     identifiers = [m.group().decode("utf-8", "replace").strip() for m in _IDENT.finditer(text)]
     identifiers = [i for i in identifiers if i and i.lower() not in ("0x", "x")][-4:]
     for position in range(len(identifiers) - 1, -1, -1):

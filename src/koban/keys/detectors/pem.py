@@ -24,12 +24,20 @@ from koban.keys.secret import Secret
 PATTERNS = (
     rb"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |ANY |PGP )?PRIVATE KEY(?: BLOCK)?-----",
     rb"PuTTY-User-Key-File-[23]: ",
+    # a whole PEM file Base64-encoded once more (Kubernetes secrets, CI variables): "-----BEGIN "
+    rb"LS0tLS1CRUdJTi[A-Za-z0-9+/]{40}",
+)
+_WRAPPED = b"LS0tLS1CRUdJTi"
+_B64_BYTE = bytes(
+    1 if chr(b).isascii() and (chr(b).isalnum() or chr(b) in "+/=") else 0 for b in range(256)
 )
 MAX_BLOCK = 65536  # bytes from BEGIN to END (a 16384-bit RSA key is about 13 KB)
 MIN_BODY = 40  # decoded bytes; the smallest real key (Ed25519 PKCS#8) is 48
 
 _BEGIN = re.compile(rb"-----BEGIN ([A-Z ]{0,30}PRIVATE KEY(?: BLOCK)?)-----")
 _HEADER = re.compile(r"^([A-Za-z][A-Za-z0-9-]*): ?(.*)$")
+_JOIN = re.compile(r"[\"']\s*[+.]?\s*[\"']")  # "...." + "...." (string concatenation)
+_EDGES = re.compile(r"^\s*[\"']?\s*\+?\s*[\"']|[\"']\s*\+?\s*[\"']?\s*$")
 _SPACE = re.compile(r"\s+|\\[nr]")
 _BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 
@@ -86,6 +94,7 @@ def _split(block: str) -> tuple[str, list[tuple[str, str]], str] | None:
     if match is None:
         return None
     label, inner = match.group(1), match.group(2).replace("\\r", "\n").replace("\\n", "\n")
+    inner = _EDGES.sub("", _JOIN.sub("\n", inner))
     headers: list[tuple[str, str]] = []
     lines = [line.strip() for line in inner.splitlines()]
     while lines:
@@ -165,7 +174,7 @@ def describe(label: str, headers: list[tuple[str, str]], der: bytes) -> dict[str
     if len(der) < MIN_BODY or len(set(der)) < 16:
         return None
     legacy_encrypted = any(k == "Proc-Type" and "ENCRYPTED" in v.upper() for k, v in headers)
-    if kind == "OPENSSH":
+    if kind == "OPENSSH" or der.startswith(b"openssh-key-v1\0"):  # some are mislabelled RSA
         ssh = openssh_detail(der)
         if ssh is None:
             return None
@@ -265,33 +274,63 @@ class PemDetector:
             found = _putty(data, start)
             return None if found is None else (start, *found)
         at = head.rfind(b"-----BEGIN ")
-        if at < 0:
-            return None
-        start = end - len(head) + at
-        begin = _BEGIN.match(data, start)
-        if begin is None:
-            return None
-        closing = b"-----END " + begin.group(1) + b"-----"
-        stop = data.find(closing, begin.end(), begin.end() + MAX_BLOCK)
-        if stop < 0:
-            return None
-        stop += len(closing)
-        block = data[start:stop].decode("ascii", "replace")
-        parts = _split(block)
-        if parts is None:
-            return None
-        label, headers, body = parts
-        der = _decode(body)
-        if der is None:
-            return None
-        detail = describe(label, headers, der)
-        if detail is None:
-            return None
-        material = f"-----BEGIN {label}-----\n"
-        material += "".join(f"{k}: {v}\n" for k, v in headers)
-        material += "\n".join(body[i : i + 64] for i in range(0, len(body), 64))
-        material += f"\n-----END {label}-----\n"
-        return start, stop, material, detail
+        if at >= 0:
+            start = end - len(head) + at
+            block = _pem_at(data, start)
+            return None if block is None else (start, *block)
+        return _wrapped(data, end)
+
+
+def _pem_at(data: bytes, start: int) -> tuple[int, str, dict[str, Any]] | None:
+    """(end, material, detail) of the PEM block whose BEGIN line starts at ``start``, or None."""
+    begin = _BEGIN.match(data, start)
+    if begin is None:
+        return None
+    closing = b"-----END " + begin.group(1) + b"-----"
+    stop = data.find(closing, begin.end(), begin.end() + MAX_BLOCK)
+    if stop < 0:
+        return None
+    stop += len(closing)
+    parts = _split(data[start:stop].decode("ascii", "replace"))
+    if parts is None:
+        return None
+    label, headers, body = parts
+    der = _decode(body)
+    detail = None if der is None else describe(label, headers, der)
+    if detail is None:
+        return None
+    material = f"-----BEGIN {label}-----\n"
+    material += "".join(f"{k}: {v}\n" for k, v in headers)
+    material += "\n".join(body[i : i + 64] for i in range(0, len(body), 64))
+    material += f"\n-----END {label}-----\n"
+    return stop, material, detail
+
+
+def _wrapped(data: bytes, end: int) -> tuple[int, int, str, dict[str, Any]] | None:
+    """A PEM private key Base64-encoded as a whole (``LS0tLS1CRUdJTi...``), or None."""
+    start, stop = _token(data, end)
+    if not data.startswith(_WRAPPED, start):
+        return None
+    inner = _decode(data[start:stop].decode("ascii"))
+    at = -1 if inner is None else inner.find(b"-----BEGIN ")
+    if inner is None or at < 0:
+        return None
+    block = _pem_at(inner, at)
+    if block is None:
+        return None
+    _, material, detail = block
+    return start, stop, material, {**detail, "wrapped": "base64"}
+
+
+def _token(data: bytes, end: int) -> tuple[int, int]:
+    start = stop = end
+    while start > 0 and _B64_BYTE[data[start - 1]] and stop - start < 4 * MAX_BLOCK // 3:
+        start -= 1
+    while start < end and not data.startswith(_WRAPPED, start):
+        start += 1
+    while stop < len(data) and _B64_BYTE[data[stop]] and stop - start < 4 * MAX_BLOCK // 3:
+        stop += 1
+    return start, stop
 
 
 DETECTOR = PemDetector()
