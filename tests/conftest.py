@@ -14,6 +14,18 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("KOBAN_SHARED_DATA", REPO.parent / "shared" / "data"))
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Compiled pattern databases go to a session folder, not the user's cache."""
+    old = os.environ.get("KOBAN_CACHE")
+    os.environ["KOBAN_CACHE"] = str(tmp_path_factory.mktemp("koban-cache"))
+    yield
+    if old is None:
+        os.environ.pop("KOBAN_CACHE", None)
+    else:
+        os.environ["KOBAN_CACHE"] = old
+
+
 @pytest.fixture
 def shared_data() -> Path:
     """The real corpora; tests using it are marked ``shared_data`` and skip when it is absent."""
