@@ -4,22 +4,28 @@ No profile exists for these corpora's organisations, so an empty Profile runs th
 only (no executive, own-domain or role checks). Figures are printed (pytest -s); thresholds:
 
 - SpamAssassin easy_ham + hard_ham: at most 1% flagged (the issue's bar).
-- phishing_pot: the issue asks for 90% suspicious or malicious. Honestly reached: about 69%
-  (was 42% before the generic multilingual checks: brand impersonation in the sender name with
-  EU/LatAm banks, carriers and retailers, lure phrases in DE/PT/NL/FR/ES, advance-fee,
-  extortion, subscription and tax/legal lures, random filler tokens, several mailboxes in From,
-  decorated sender names, mailbox-name greetings, image-only bodies, password fields in the body,
-  brand-named senders whose links go elsewhere, fancy-font and tag-character obfuscation).
-  Most of the rest is commercial spam (diet pills, dating, timeshares, casinos, solar panels)
-  with no generic phishing marker: no brand to impersonate, no credential lure. Caveat: the
-  checks were tuned while looking at this same corpus (and the ham), so the figure is an
-  optimistic, in-sample estimate; with the Authentication-Results headers stripped from
-  phishing_pot (the ham has none, so auth failures can never count against the ham) about 64%.
-  The assert guards what is reached, not the goal.
+- phishing_pot: the issue asks for 90% suspicious or malicious. The corpus is split in two
+  halves by the SHA-256 of each file name (even: DEV, odd: HOLDOUT; see ``split``). Checks are
+  designed looking at DEV misses only; HOLDOUT is the honest estimate. Reached: DEV about 82%,
+  HOLDOUT about 80% (was 69.6% / 69.3% before the spam-topic, bulk-mail and sender checks:
+  spam topics in seven languages, opt-out text in HTML mail without List-Unsubscribe,
+  machine-made sender addresses, abused TLDs, pictographs and money figures in the subject or
+  sender name, mostly-picture bodies; a newsletter's own click-tracking link showing another
+  site no longer counts as a deceptive link). The checks before that split (42% -> 69%) were
+  tuned on the whole corpus, so DEV and HOLDOUT share that optimism.
+- With the Authentication-Results headers stripped from phishing_pot (the ham has none, so
+  auth failures can never count against the ham): about 78% (was 64.6%).
+- Ham: about 0.95% flagged (was 0.76%): hard_ham is 2002 commercial mail, and the budget of
+  the 1% bar is nearly spent. Advertising marks alone never flag a message (see
+  mail.combined_signals), which is why most remaining misses stay clean: commercial spam (health
+  plans, timeshares, dating, casinos) from senders with no sign of deception or abuse.
+The asserts guard what is reached, not the goal.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 import time
 from pathlib import Path
 
@@ -29,27 +35,92 @@ from koban.mail import MailContext, scan_message
 from koban.model import Verdict
 from koban.profile import Profile
 
-PHISH_REACHED = 0.68  # the issue's target is 0.90: see the module docstring
+PHISH_DEV_REACHED = 0.80  # the issue's target is 0.90: see the module docstring
+PHISH_REACHED = 0.78  # HOLDOUT, the honest figure
+PHISH_STRIPPED_REACHED = 0.76
 HAM_MAX = 0.01
+# An Authentication-Results (or ARC-Authentication-Results) header with its folded lines.
+_AUTH_HEADER = re.compile(
+    rb"^(?:ARC-)?Authentication-Results:[^\n]*\n(?:[ \t][^\n]*\n)*", re.IGNORECASE | re.MULTILINE
+)
 
 
-def _rate(files: list[Path]) -> tuple[float, int, float]:
+def split(files: list[Path]) -> tuple[list[Path], list[Path]]:
+    """(DEV, HOLDOUT): by the parity of the SHA-256 of the file name, stable across machines."""
+    dev, holdout = [], []
+    for p in files:
+        even = int(hashlib.sha256(p.name.encode()).hexdigest(), 16) % 2 == 0
+        (dev if even else holdout).append(p)
+    return dev, holdout
+
+
+def strip_auth(raw: bytes) -> bytes:
+    """The message without its Authentication-Results headers (the body is left alone)."""
+    m = re.search(rb"\r?\n\r?\n", raw)
+    end = raw.index(b"\n", m.start()) + 1 if m else len(raw)  # after the last header's EOL
+    return _AUTH_HEADER.sub(b"", raw[:end]) + raw[end:]
+
+
+def _rate(files: list[Path], *, stripped: bool = False) -> tuple[float, int, float]:
     ctx = MailContext.build(Profile(), None)
     start = time.perf_counter()
-    flagged = sum(
-        scan_message(p.read_bytes(), p.name, ctx).verdict is not Verdict.CLEAN for p in files
-    )
+    flagged = 0
+    for p in files:
+        raw = p.read_bytes()
+        if stripped:
+            raw = strip_auth(raw)
+        flagged += scan_message(raw, p.name, ctx).verdict is not Verdict.CLEAN
     return flagged / len(files), flagged, time.perf_counter() - start
+
+
+def _phishing_files(shared_data: Path) -> list[Path]:
+    files = sorted((shared_data / "mail" / "phishing_pot").glob("*.eml"))
+    assert len(files) >= 1500
+    return files
+
+
+def test_split_is_deterministic_and_disjoint() -> None:
+    files = [Path(f"sample-{i}.eml") for i in range(400)]
+    dev, holdout = split(files)
+    assert split(list(reversed(files))) == (list(reversed(dev)), list(reversed(holdout)))
+    assert not set(dev) & set(holdout)
+    assert len(dev) + len(holdout) == len(files)
+    assert 150 < len(dev) < 250  # about half each
+
+
+def test_strip_auth_keeps_the_rest() -> None:
+    raw = (
+        b"Authentication-Results: mx.example; spf=fail\n smtp.mailfrom=a.example;\n"
+        b"\tdkim=none\nFrom: a@a.example\nARC-Authentication-Results: i=1; mx; dmarc=fail\n"
+        b"Subject: hi\n\nAuthentication-Results: quoted in the body stays\n"
+    )
+    assert strip_auth(raw) == (
+        b"From: a@a.example\nSubject: hi\n\nAuthentication-Results: quoted in the body stays\n"
+    )
+    crlf = b"Subject: hi\r\nAuthentication-Results: mx; spf=fail\r\n\r\nbody\r\n"
+    assert strip_auth(crlf) == b"Subject: hi\r\n\r\nbody\r\n"
 
 
 @pytest.mark.shared_data
 def test_phishing_pot_detection(shared_data: Path) -> None:
-    files = sorted((shared_data / "mail" / "phishing_pot").glob("*.eml"))
-    assert len(files) >= 1500
-    rate, flagged, secs = _rate(files)
-    print(f"\nphishing_pot: {flagged}/{len(files)} flagged = {rate:.1%} in {secs:.1f} s "
-          f"({len(files) / secs:.0f} msg/s)")  # fmt: skip
-    assert rate >= PHISH_REACHED
+    dev, holdout = split(_phishing_files(shared_data))
+    dev_rate, dev_flagged, dev_secs = _rate(dev)
+    hold_rate, hold_flagged, hold_secs = _rate(holdout)
+    secs = dev_secs + hold_secs
+    print(f"\nphishing_pot DEV: {dev_flagged}/{len(dev)} = {dev_rate:.1%}; "
+          f"HOLDOUT: {hold_flagged}/{len(holdout)} = {hold_rate:.1%}; "
+          f"in {secs:.1f} s ({(len(dev) + len(holdout)) / secs:.0f} msg/s)")  # fmt: skip
+    assert dev_rate >= PHISH_DEV_REACHED
+    assert hold_rate >= PHISH_REACHED
+
+
+@pytest.mark.shared_data
+def test_phishing_pot_without_auth_headers(shared_data: Path) -> None:
+    files = _phishing_files(shared_data)
+    rate, flagged, secs = _rate(files, stripped=True)
+    print(f"\nphishing_pot without Authentication-Results: {flagged}/{len(files)} = {rate:.1%} "
+          f"in {secs:.1f} s ({len(files) / secs:.0f} msg/s)")  # fmt: skip
+    assert rate >= PHISH_STRIPPED_REACHED
 
 
 @pytest.mark.shared_data

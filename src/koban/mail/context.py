@@ -67,16 +67,27 @@ class LurePhrase:
     latin: bool
 
 
-def _lure_table() -> tuple[list[LurePhrase], dict[str, str], dict[str, float]]:
-    data = _load("lures.yaml")
+def _phrase_table(categories: dict[str, Any]) -> tuple[list[LurePhrase], dict[str, str]]:
     phrases = []
     labels = {}
-    for cat, spec in data["categories"].items():
+    for cat, spec in categories.items():
         labels[cat] = spec["label"]
         for phrase, weight in spec["phrases"].items():
             p = unicodedata.normalize("NFKC", str(phrase)).casefold()
             phrases.append(LurePhrase(p, cat, float(weight), p.isascii()))
+    return phrases, labels
+
+
+def _lure_table() -> tuple[list[LurePhrase], dict[str, str], dict[str, float]]:
+    data = _load("lures.yaml")
+    phrases, labels = _phrase_table(data["categories"])
     return phrases, labels, {k: float(v) for k, v in data["thresholds"].items()}
+
+
+def _spam_table() -> tuple[list[LurePhrase], dict[str, str], float]:
+    data = _load("lures.yaml")
+    phrases, labels = _phrase_table(data["spam_categories"])
+    return phrases, labels, float(data["spam_threshold"])
 
 
 ROLE_WORDS_JA = (
@@ -159,6 +170,10 @@ class MailContext:
     lure_phrases: list[LurePhrase] = field(default_factory=list)
     lure_labels: dict[str, str] = field(default_factory=dict)
     lure_thresholds: dict[str, float] = field(default_factory=dict)
+    spam_phrases: list[LurePhrase] = field(default_factory=list)
+    spam_labels: dict[str, str] = field(default_factory=dict)
+    spam_threshold: float = 1.0
+    abused_tlds: frozenset[str] = frozenset()
     download_sources: tuple[str, ...] = ()
     # The URL analyser's compiled brand index for this profile (look-alike checks).
     url_context: CheckContext = field(default_factory=build_context)
@@ -180,6 +195,7 @@ class MailContext:
             else:
                 brands_cjk[unicodedata.normalize("NFKC", str(brand)).casefold()] = entry
         phrases, labels, thresholds = _lure_table()
+        spam_phrases, spam_labels, spam_threshold = _spam_table()
         org_words: tuple[str, ...] = ()
         if profile.org.name:
             name = re.sub(
@@ -208,6 +224,10 @@ class MailContext:
             lure_phrases=phrases,
             lure_labels=labels,
             lure_thresholds=thresholds,
+            spam_phrases=spam_phrases,
+            spam_labels=spam_labels,
+            spam_threshold=spam_threshold,
+            abused_tlds=frozenset(str(t).lower().lstrip(".") for t in lists["abused_tlds"]),
             download_sources=tuple(profile.trust.download_sources),
         )
 

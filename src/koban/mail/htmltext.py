@@ -53,6 +53,7 @@ class HtmlContent:
     meta_refresh: list[str] = field(default_factory=list)
     truncated: bool = False
     password_inputs: int = 0  # <input type=password>: a login form in the message itself
+    remote_images: int = 0  # <img src="http(s)://...">: pictures fetched when the mail is shown
 
 
 class _Extractor(HTMLParser):
@@ -65,6 +66,7 @@ class _Extractor(HTMLParser):
         self.scripts = 0
         self.meta_refresh: list[str] = []
         self.password_inputs = 0
+        self.remote_images = 0
         self._stack: list[tuple[str, bool, bool]] = []  # (tag, skip, hidden)
         self._link: HtmlLink | None = None
         self._link_text: list[str] = []
@@ -87,6 +89,8 @@ class _Extractor(HTMLParser):
             self.forms.append(a.get("action", ""))
         if tag == "input" and a.get("type", "").strip().lower() == "password":
             self.password_inputs += 1
+        if tag == "img" and a.get("src", "").lstrip()[:4].lower() == "http":
+            self.remote_images += 1
         if tag in _BLOCK:
             self.text.append("\n")
         if tag in ("a", "area") and a.get("href"):
@@ -162,4 +166,5 @@ def extract_html(html: str) -> HtmlContent:
         meta_refresh=parser.meta_refresh,
         truncated=truncated,
         password_inputs=parser.password_inputs,
+        remote_images=parser.remote_images,
     )

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from koban.mail.context import MailContext
+from koban.mail.context import LurePhrase, MailContext
 
 MAX_SCAN_CHARS = 200_000
 _SPACES = re.compile(r"\s+")
@@ -18,9 +18,10 @@ class LureScore:
     categories: dict[str, list[str]] = field(default_factory=dict)  # category -> phrases
     per_category: dict[str, float] = field(default_factory=dict)  # category -> its score
 
-    def describe(self, ctx: MailContext) -> str:
+    def describe(self, ctx: MailContext, labels: dict[str, str] | None = None) -> str:
+        names = ctx.lure_labels if labels is None else labels
         return "; ".join(
-            f"{ctx.lure_labels[c]}: " + ", ".join(repr(p) for p in phrases[:4])
+            f"{names[c]}: " + ", ".join(repr(p) for p in phrases[:4])
             for c, phrases in sorted(self.categories.items())
         )
 
@@ -50,9 +51,19 @@ def _find_word(text: str, phrase: str) -> bool:
 
 
 def score_lures(text: str, ctx: MailContext) -> LureScore:
+    """Phishing lures of ``lures.yaml`` (``categories``) in the normalised ``text``."""
+    return score_phrases(text, ctx.lure_phrases)
+
+
+def score_spam(text: str, ctx: MailContext) -> LureScore:
+    """Spam topics of ``lures.yaml`` (``spam_categories``) in the normalised ``text``."""
+    return score_phrases(text, ctx.spam_phrases)
+
+
+def score_phrases(text: str, phrases: list[LurePhrase]) -> LureScore:
     """Per category the strongest phrase, +0.25 per further phrase (max +0.5), summed."""
     hits: dict[str, list[tuple[float, str]]] = {}
-    for lp in ctx.lure_phrases:
+    for lp in phrases:
         found = _find_word(text, lp.phrase) if lp.latin else lp.phrase in text
         if found:
             hits.setdefault(lp.category, []).append((lp.weight, lp.phrase))
