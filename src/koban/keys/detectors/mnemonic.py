@@ -469,11 +469,13 @@ def _judge(data: bytes, run: _Run, toks: list[_Token], win: _Window) -> Secret |
             "labelled": labelled,
         }
         if version is not None:
-            detail["version"] = version
-            detail["bip39_checksum"] = bip39
+            # Electrum >= 4.1 never makes a seed that is also valid BIP39, and BIP39 seeds are
+            # far more common: a phrase valid as both is BIP39 (1 in 256 BIP39 phrases also
+            # carries an Electrum prefix); the version is kept for wallet derivation.
+            detail["version" if not bip39 else "electrum_version"] = version
         confidence = "high" if (is_vector or labelled or not prose) else "medium"
         return Secret(
-            kind="electrum_seed" if version is not None else "bip39_mnemonic",
+            kind="bip39_mnemonic" if bip39 else "electrum_seed",
             start=start,
             end=end,
             material=material,
