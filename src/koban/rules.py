@@ -12,13 +12,14 @@ import importlib.util
 from collections.abc import Callable, Iterator
 from functools import cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from koban.errors import InputError
 from koban.model import Finding, Location, Severity, WalletRef
+from koban.yamlio import YAMLError, load_yaml
 
 
 def _rule_packages() -> tuple[str, ...]:
@@ -28,6 +29,15 @@ def _rule_packages() -> tuple[str, ...]:
         f"koban.{d.name}" for d in root.iterdir() if d.is_dir() and (d / "rules.yaml").is_file()
     )
     return ("koban.scan", *found)
+
+
+def _rule_path(package: str) -> Traversable:
+    """The rule file of ``package``, found without importing the package (importing every
+    analyser to read its rules would cost a second at every start)."""
+    name = package.rsplit(".", 1)[-1]
+    if _is_package(package):
+        return resources.files("koban") / name / "rules.yaml"
+    return resources.files("koban") / f"{name}.rules.yaml"
 
 
 RULE_PACKAGES = _rule_packages()
@@ -61,13 +71,11 @@ ExampleRunner = Callable[[Rule, dict[str, Any]], bool]
 
 def load_rule_file(package: str) -> RuleFile:
     name = package.rsplit(".", 1)[-1]
-    base = resources.files(package) if _is_package(package) else resources.files("koban")
-    filename = "rules.yaml" if _is_package(package) else f"{name}.rules.yaml"
-    path = base / filename
+    path = _rule_path(package)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
         rule_file = RuleFile.model_validate(data)
-    except (yaml.YAMLError, ValidationError) as exc:
+    except (YAMLError, ValidationError) as exc:
         raise InputError(str(path), f"invalid rule file: {exc}") from exc
     prefix = name + "."
     for rule in rule_file.rules:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-import yaml
+from koban.yamlio import load_yaml
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ def _key(name: str) -> str:
 @cache
 def actors() -> dict[str, Actor]:
     """Every alias key (case and punctuation folded) → actor."""
-    data = yaml.safe_load((resources.files("koban.intel") / "actors.yaml").read_text("utf-8"))
+    data = load_yaml((resources.files("koban.intel") / "actors.yaml").read_text("utf-8"))
     index: dict[str, Actor] = {}
     for entry in data["actors"]:
         actor = Actor(entry["name"], entry["category"], tuple(entry.get("aliases", [])))

@@ -42,6 +42,20 @@ def _order(e: Exposure) -> tuple[str, int, str, str]:
     return (e.path, e.line, e.commit or "", e.kind)
 
 
+def _outermost(exposures: list[Exposure]) -> list[Exposure]:
+    """One finding per secret and container: a document's text and its XML members (docx
+    ``word/document.xml``) hold the same seed; the one found at the outer path stays."""
+    places = {(e.fingerprint, e.commit, e.path) for e in exposures}
+
+    def inner(e: Exposure) -> bool:
+        parts = e.path.split("!")
+        return any(
+            (e.fingerprint, e.commit, "!".join(parts[:i])) in places for i in range(1, len(parts))
+        )
+
+    return [e for e in exposures if not inner(e)]
+
+
 def report_for(
     target: str,
     options: Options,
@@ -60,7 +74,7 @@ def report_for(
             exposures.append(item)
         else:
             problems.append(item)
-    findings = [exposure_finding(e) for e in sorted(exposures, key=_order)]
+    findings = [exposure_finding(e) for e in sorted(_outermost(exposures), key=_order)]
     findings += [problem_finding(p) for p in sorted(problems, key=lambda p: p.path)]
     return finalise(Report(analyser="keys", target=target, findings=findings))
 
