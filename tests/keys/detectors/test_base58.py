@@ -8,7 +8,11 @@ import pytest
 from koban.keys.detectors import base58
 
 
-@pytest.mark.parametrize("raw", [b"\0", b"\0\0\x01", os.urandom(32), b"\xff" * 40])
+@pytest.mark.parametrize(
+    "raw",
+    [b"\0", b"\0\0\x01", os.urandom(32), b"\xff" * 40],
+    ids=["zero", "leading-zeros", "random", "ones"],
+)
 def test_round_trip(raw: bytes) -> None:
     assert base58.decode(base58.encode(raw)) == raw
     assert base58.decode_check(base58.encode_check(raw)) == raw

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from koban.keys.detectors import base58, secp256k1, testkeys
 from koban.keys.secret import Secret
 
-PATTERNS = (rb"\b(?:0[xX])?[0-9a-fA-F]{64}\b",)
 WINDOW = 48  # bytes of context looked at before the digits
 
 #: Identifier parts that on their own say "private key".
@@ -116,6 +115,15 @@ NEGATIVE = frozenset(
 #: Words in scripts without identifier parts (CJK), matched as substrings.
 STRONG_TEXT = ("秘密鍵", "プライベートキー", "私钥", "私鑰", "개인키", "개인 키")
 NEGATIVE_TEXT = ("公開鍵", "ハッシュ", "公钥", "哈希")
+
+#: Substrings every key word contains: the prefilter wants one on the line before the digits,
+#: which keeps the pass fast (a literal to anchor on) and skips the many bare hashes.
+STEMS = ("priv", "prv", "pk", "sk", "key", "secret", "wallet", "signer", "account", "deployer")
+PATTERNS = (
+    b"(?i:"
+    + b"|".join([s.encode() for s in STEMS] + [t.encode() for t in STRONG_TEXT if " " not in t])
+    + rb")[^\n]{0,%d}\n?[ \t\-'\"]{0,12}(?:0[xX])?[0-9a-fA-F]{64}\b" % WINDOW,
+)
 
 _IDENT = re.compile(rb"[A-Za-z][A-Za-z0-9_.\-]*|[\x80-\xff][\x80-\xff ]*")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
