@@ -17,18 +17,8 @@ from koban.keys.secret import Secret
 
 _INT = rb"\s*[0-9]{1,3}\s*"
 #: Words that precede a Base58 secret key (``SOLANA_PRIVATE_KEY=``, ``bs58.decode(``, ``payer``...)
-CONTEXT = (
-    b"key",
-    b"secret",
-    b"priv",
-    b"sol",
-    b"phantom",
-    b"wallet",
-    b"bs58",
-    b"base58",
-    b"keypair",
-)
-CONTEXT += (b"signer", b"payer")
+CONTEXT: tuple[bytes, ...] = (b"key", b"secret", b"priv", b"sol", b"phantom", b"wallet", b"bs58")
+CONTEXT += (b"base58", b"keypair", b"signer", b"payer")
 PATTERNS = (
     rb"\[" + _INT + rb",(?:" + _INT + rb",){62}" + _INT + rb"\]",
     # Base58 text only after a word that says what it is: a bare 87-character Base58 run costs the
