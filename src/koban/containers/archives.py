@@ -381,7 +381,7 @@ class _Walker:
             for password in self.passwords:
                 try:
                     content: bytes = zf.read(info, pwd=password)
-                except (RuntimeError, zipfile.BadZipFile, zlib.error):
+                except (RuntimeError, pyzipper.BadZipFile, zlib.error):
                     # "Bad password", or (ZipCrypto's check byte passes 1 time in 256) a CRC or
                     # inflate error from a wrong key: try the next password.
                     continue
