@@ -394,7 +394,7 @@ def _evaluate(data: bytes, run: _Run) -> list[Secret]:
     results: list[tuple[int, int, Secret]] = []
     for win in _windows(run):
         toks = run.tokens[win.first : win.first + win.count]
-        secret = _judge(data, run, toks, win)
+        secret = _judge(data, run, toks)
         if secret is not None:
             results.append((win.count, -win.first, secret))
     # keep the longest, then non-overlapping others
@@ -441,7 +441,9 @@ def _labelled(data: bytes, start: int) -> bool:
     return any(label in context for label in LABELS)
 
 
-def _judge(data: bytes, run: _Run, toks: list[_Token], win: _Window) -> Secret | None:
+def _judge(data: bytes, run: _Run, toks: list[_Token]) -> Secret | None:
+    """The secret a window holds, if its words pass a checksum (BIP39) or carry an Electrum
+    version, and look random unless they are a known test vector."""
     lists = wordlists().words
     layout, numbered = _layout(toks, data)
     if numbered:
