@@ -23,8 +23,9 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from koban.containers import Limits, expand, git_history, iter_files
+from koban.containers import Limits, expand, git_history
 from koban.containers.blob import Blob, Problem
+from koban.containers.files import Repo, walk_tree
 from koban.containers.text import as_utf8, is_binary
 from koban.keys.derive import Derived, addresses
 from koban.keys.detectors import all_detectors
@@ -127,7 +128,10 @@ def _exposure(secret: Secret, blob: Blob, line: int, options: Options) -> Exposu
 
 
 def scan_blob(blob: Blob, options: Options) -> list[Exposure]:
-    """The exposures in one blob (empty for binary data)."""
+    """The exposures in one blob (empty for binary data and for archives the walker opened:
+    their members are blobs of their own, and a tar's raw bytes would repeat them)."""
+    if blob.container is not None:
+        return []
     data = as_utf8(blob.data)
     if is_binary(data):
         return []
@@ -164,13 +168,9 @@ def scan_files(files: Sequence[tuple[str, str]], options: Options) -> list[Item]
     return out
 
 
-def scan_history(root: str, options: Options) -> list[Item]:
-    """Worker job: every historical blob of the git repository at ``root``."""
-    return _blobs_items(git_history(Path(root), options.limits), options)
-
-
-def _is_git_root(root: Path) -> bool:
-    return root.is_dir() and (root / ".git").exists()
+def scan_history(root: str, display: str, options: Options) -> list[Item]:
+    """Worker job: every historical blob of the git work tree at ``root``."""
+    return _blobs_items(git_history(Path(root), options.limits, display=display), options)
 
 
 def _batches(
@@ -197,14 +197,22 @@ def scan_path(
     progress: Callable[[int, int], None] | None = None,
 ) -> Iterator[Item]:
     """Everything found under ``root`` (a file or a directory), in no particular order."""
-    files = [(p, d) for p, d in iter_files(root) if not _excluded(d, options.exclude)]
-    history = options.history and _is_git_root(root)
+    files: list[tuple[Path, str]] = []
+    repos: list[Repo] = []
+    for entry in walk_tree(root):
+        if isinstance(entry, Problem):
+            yield entry
+        elif isinstance(entry, Repo):
+            if options.history:
+                repos.append(entry)
+        elif not _excluded(entry[1], options.exclude):
+            files.append(entry)
     batches = _batches(files)
     jobs = options.jobs or os.cpu_count() or 1
-    small = len(batches) <= 1 and not history
+    small = len(batches) <= 1 and not repos
     if jobs <= 1 or small:
-        if history:
-            yield from scan_history(str(root), options)
+        for repo in repos:
+            yield from scan_history(str(repo.root), repo.display, options)
         for done, batch in enumerate(batches, 1):
             yield from scan_files(batch, options)
             if progress:
@@ -213,8 +221,8 @@ def scan_path(
     _prefilter(options.engine)  # compiled once here, inherited by the forked workers
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
         pending: set[Future[list[Item]]] = set()
-        if history:
-            pending.add(pool.submit(scan_history, str(root), options))
+        for repo in repos:
+            pending.add(pool.submit(scan_history, str(repo.root), repo.display, options))
         pending |= {pool.submit(scan_files, batch, options) for batch in batches}
         total, done = len(pending), 0
         while pending:
