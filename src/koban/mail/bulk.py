@@ -40,6 +40,7 @@ _COMMON_PAIRS = frozenset(
 )
 _GIBBERISH_SHARE = 0.6  # share of uncommon pairs from which a name reads as random
 _GIBBERISH_MIN = 8  # letters: short names ("xdzzf", "mcmasjc") are too often real initials
+_GIBBERISH_SHORT = 7, 0.8  # ... except 7 letters of which nearly every pair is rare ("lcfnupd")
 # "lina_becky_92427", "join_now_85537", "new_offre_1_71624": words joined by underscores and a
 # serial number, the local parts a bulk mailer numbers its throw-away senders with.
 _SERIAL_LOCAL = re.compile(r"[a-z]+(?:_[a-z0-9]+)+_\d{3,}")
@@ -65,11 +66,12 @@ def unsubscribe_offer(text: str) -> str | None:
 def gibberish(name: str) -> bool:
     """Letters that do not read as a word or a name in any Latin-script language."""
     letters = name.lower()
-    if not letters.isascii() or not letters.isalpha() or len(letters) < _GIBBERISH_MIN:
+    short_len, short_share = _GIBBERISH_SHORT
+    if not letters.isascii() or not letters.isalpha() or len(letters) < short_len:
         return False
     pairs = [letters[i : i + 2] for i in range(len(letters) - 1)]
-    rare = sum(p not in _COMMON_PAIRS for p in pairs)
-    return rare / len(pairs) >= _GIBBERISH_SHARE
+    rare = sum(p not in _COMMON_PAIRS for p in pairs) / len(pairs)
+    return rare >= (_GIBBERISH_SHARE if len(letters) >= _GIBBERISH_MIN else short_share)
 
 
 def generated_sender(local: str, domain: str, registrable: str) -> str | None:

@@ -911,7 +911,30 @@ def _bulk_checks(
                 evidence={"where": where},
             )
         )
+    # the webmail domain itself: the provider's own services send from its subdomains
+    if sender is not None and msg.html_only and sender.domain in ctx.freemail:
+        f.append(
+            make_finding(
+                "mail.freemail_html_only",
+                f"a free webmail account ({sender.address}) sent an HTML-only message: webmail "
+                "clients send a plain-text part too, mass-mailing tools that borrow accounts do "
+                "not",
+                evidence={"address": sender.address},
+            )
+        )
+        sig.add("freemail_html_only", 1.0, "HTML-only mail from free webmail")
     display = sender.display if sender else ""
+    pitch = score_lures(normalise_text(display), ctx) if display else None
+    if pitch is not None and pitch.score >= 1.0:
+        f.append(
+            make_finding(
+                "mail.lure_sender_name",
+                f"the sender name {display!r} is a sales or lure pitch "
+                f"({pitch.describe(ctx)}), not the name of a person or an organisation",
+                evidence={"display": display[:200], "categories": pitch.categories},
+            )
+        )
+        sig.add("lure_sender_name", 1.0, "the sender name is a pitch")
     bait = subject_bait(msg.subject, display)
     if bait is not None:
         f.append(
