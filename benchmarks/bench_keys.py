@@ -72,9 +72,14 @@ def koban_findings(out: bytes) -> Counter[str]:
 
 
 def peer_findings(path: Path) -> Counter[str]:
-    """Betterleaks 2 and Kingfisher both write ``{"findings": [{"rule_id": ...}]}``."""
+    """Betterleaks 2 writes ``{"findings": [{"rule_id": ...}]}``, Kingfisher
+    ``{"findings": [{"rule": {"id": ...}}]}``."""
     data = json.loads(path.read_text() or "{}")
-    return Counter(f.get("rule_id", "?") for f in data.get("findings", []))
+    found: Counter[str] = Counter()
+    for f in data.get("findings", []):
+        rule = f.get("rule_id") or (f.get("rule") or {}).get("id", "?")
+        found[str(rule)] += 1
+    return found
 
 
 def main() -> None:
@@ -163,7 +168,7 @@ def main() -> None:
         last: Run | None = None
         for _ in range(args.runs):
             last = run(cmd, env=env)
-            if last.returncode not in (0, 1):
+            if last.returncode not in (0, 1, 200, 205):  # Kingfisher: 200 = findings
                 sys.exit(f"{name} failed with exit {last.returncode}: {' '.join(cmd)}")
             times.append(last.seconds)
             rss.append(last.max_rss_mb)

@@ -218,7 +218,10 @@ def scan_path(
             if progress:
                 progress(done, len(batches))
         return
-    _prefilter(options.engine)  # compiled once here, inherited by the forked workers
+    for detector in _prefilter(options.engine).detectors:  # built once, inherited by workers
+        warm = getattr(detector, "warm", None)
+        if warm is not None:
+            warm()
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
         pending: set[Future[list[Item]]] = set()
         for repo in repos:

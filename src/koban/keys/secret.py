@@ -60,7 +60,8 @@ class Detector(Protocol):
     runs all detectors' patterns in one pass and calls :meth:`confirm` with the *end* offsets of
     the matches of this detector's patterns (sorted, possibly many near each other); the detector
     re-examines the data around them, validates, and returns what is real. ``max_span`` bounds how
-    far before an end offset a secret can start.
+    far before an end offset a secret can start. A detector may also have a ``warm()`` method:
+    the scanner calls it before forking workers, to build costly tables once.
     """
 
     name: str

@@ -225,6 +225,11 @@ class MnemonicDetector:
     patterns: Sequence[bytes] = PATTERNS
     max_span = SPAN
 
+    def warm(self) -> None:
+        """Build the word index now (a second of work): before the scanner forks its workers,
+        so that they share it instead of each building their own."""
+        wordlists()
+
     def confirm(self, data: bytes, ends: Sequence[int]) -> Iterable[Secret]:
         found: list[Secret] = []
         seen: set[int] = set()
