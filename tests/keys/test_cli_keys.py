@@ -160,3 +160,14 @@ def test_key_deleted_from_head_is_found_in_history(env: Path) -> None:
     ]
     assert "git history" in hits[0]["message"]
     assert _run("keys", "scan", "--no-history", str(repo)).exit_code == 0
+
+
+def test_a_single_file_input_is_located_by_its_own_path(env: Path) -> None:
+    secret = env / "conf" / "signer.env"
+    secret.parent.mkdir()
+    secret.write_text(f"PRIVATE_KEY=0x{KEY_HEX}\n")
+    text = _run("keys", "scan", str(secret))
+    assert f"{KEY_HEX[:4]}…{KEY_HEX[-4:]}" in text.stdout and "[signer.env:1]" in text.stdout
+    doc = json.loads(_run("keys", "scan", "--format", "sarif", str(secret)).stdout)
+    [result] = doc["runs"][0]["results"]
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == str(secret)

@@ -76,7 +76,7 @@ def exposure_finding(e: Exposure) -> Finding:
 
     severity = _severity(e, get_rule(rule).severity)
     wallet = None
-    message = f"{name}{_shape(e)} exposed{where}"
+    message = f"{name}{_shape(e)} exposed{where}: {e.redacted}"
     if e.wallets:
         w = e.wallets[0]
         wallet = WalletRef(label=w.label, address=w.address, chain=w.chain)

@@ -38,7 +38,12 @@ def _uri(report: Report, finding: Finding) -> str:
     base = report.target
     if finding.location and finding.location.path:
         path = finding.location.path
-        if not (base in ("", ".") or path.startswith(base)):
+        head = path.split("!", 1)[0]
+        if base.rstrip("/").rsplit("/", 1)[-1] == head and not base.endswith("/"):
+            # a file given as input: its findings are located by its name ("k.env", "a.zip!x")
+            parent = base.rsplit("/", 1)[0] if "/" in base else ""
+            path = f"{parent}/{path}" if parent else path
+        elif not (base in ("", ".") or path.startswith(base)):
             path = f"{base.rstrip('/')}/{path}"
     else:
         path = base
