@@ -83,12 +83,21 @@ def test_unknown_format_is_usage_error(env: Path) -> None:
     assert "xml" in result.stderr
 
 
+@pytest.fixture
+def no_file_analyser(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build without the file analyser: inputs for it must be "not analysed", never clean."""
+    import koban.scan
+
+    real = koban.scan.available
+    monkeypatch.setattr(koban.scan, "available", lambda name: name != "file" and real(name))
+
+
 def _notes(env: Path) -> str:
     (env / "notes.txt").write_text("meeting notes, nothing else\n", encoding="utf-8")
     return "notes.txt"
 
 
-def test_scan_plain_file_json(env: Path) -> None:
+def test_scan_plain_file_json(env: Path, no_file_analyser: None) -> None:
     target = _notes(env)
     result = _run("scan", "--format", "json", target)
     assert result.exit_code == 0, result.output
@@ -105,7 +114,15 @@ def test_scan_plain_file_json(env: Path) -> None:
     assert (env.parent / "home").is_dir()
 
 
-def test_scan_plain_file_text(env: Path) -> None:
+def test_scan_plain_file_goes_to_the_file_analyser(env: Path) -> None:
+    result = _run("scan", "--format", "json", _notes(env))
+    assert result.exit_code == 0, result.output
+    (report,) = _reports(result)
+    assert (report["analyser"], report["verdict"]) == ("file", "clean")
+    assert "scan.analyser_unavailable" not in result.stdout
+
+
+def test_scan_plain_file_text(env: Path, no_file_analyser: None) -> None:
     target = _notes(env)
     result = _run("scan", target)
     assert result.exit_code == 0, result.output
@@ -116,7 +133,7 @@ def test_scan_plain_file_text(env: Path) -> None:
     assert "file analyser" in result.stderr
 
 
-def test_scan_sarif(env: Path) -> None:
+def test_scan_sarif(env: Path, no_file_analyser: None) -> None:
     result = _run("scan", "--format", "sarif", _notes(env))
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
@@ -124,13 +141,13 @@ def test_scan_sarif(env: Path) -> None:
     assert doc["runs"][0]["results"][0]["ruleId"] == "scan.analyser_unavailable"
 
 
-def test_warning_said_once_per_input(env: Path) -> None:
+def test_warning_said_once_per_input(env: Path, no_file_analyser: None) -> None:
     result = _run("scan", "--format", "json", _notes(env))
     assert result.stderr.count("warning") == 1
 
 
 @pytest.mark.parametrize(("level", "code"), [("info", 1), ("low", 0), ("never", 0)])
-def test_fail_on(env: Path, level: str, code: int) -> None:
+def test_fail_on(env: Path, no_file_analyser: None, level: str, code: int) -> None:
     result = _run("scan", "--format", "json", "--fail-on", level, _notes(env))
     assert result.exit_code == code, result.output
 

@@ -66,10 +66,18 @@ class RuleFile(BaseModel):
     rules: list[Rule]
 
 
+class RulePart(BaseModel):
+    """``<package>/rules/<topic>.yaml``: more rules of the package, run by its runner."""
+
+    model_config = ConfigDict(extra="forbid")
+    rules: list[Rule]
+
+
 ExampleRunner = Callable[[Rule, dict[str, Any]], bool]
 
 
 def load_rule_file(package: str) -> RuleFile:
+    """The package's ``rules.yaml`` plus, for big analysers, its ``rules/*.yaml`` parts."""
     name = package.rsplit(".", 1)[-1]
     path = _rule_path(package)
     try:
@@ -77,6 +85,16 @@ def load_rule_file(package: str) -> RuleFile:
         rule_file = RuleFile.model_validate(data)
     except (YAMLError, ValidationError) as exc:
         raise InputError(str(path), f"invalid rule file: {exc}") from exc
+    parts = resources.files("koban") / name / "rules" if _is_package(package) else None
+    if parts is not None and parts.is_dir():
+        for part in sorted(parts.iterdir(), key=lambda p: p.name):
+            if not part.name.endswith(".yaml"):
+                continue
+            try:
+                more = RulePart.model_validate(load_yaml(part.read_text(encoding="utf-8")))
+            except (YAMLError, ValidationError) as exc:
+                raise InputError(str(part), f"invalid rule file: {exc}") from exc
+            rule_file.rules.extend(more.rules)
     prefix = name + "."
     for rule in rule_file.rules:
         if not rule.id.startswith(prefix):

@@ -98,15 +98,21 @@ Analyse = Callable[[str, Profile, IntelStore | None], Report]
 
 
 def scan(
-    target: str, profile: Profile, store: IntelStore | None, warn: Callable[[str], None]
+    target: str,
+    profile: Profile,
+    store: IntelStore | None,
+    warn: Callable[[str], None],
+    disabled: frozenset[str] = frozenset(),
 ) -> list[Report]:
-    """Reports for one input (one per analyser it goes to). Raises InputError if unusable."""
+    """Reports for one input (one per analyser it goes to). Raises InputError if unusable.
+
+    ``disabled`` analysers are treated as not available (a build without them, rule examples)."""
     p = plan(target)
     reports = []
     for analyser in p.analysers:
         if analyser == "intel":
             reports.append(_intel(target, p.indicator, store))
-        elif available(analyser):
+        elif analyser not in disabled and available(analyser):
             module: Any = importlib.import_module(f"koban.{analyser}")
             analyse: Analyse = module.analyse
             reports.append(analyse(target, profile, store))
@@ -120,9 +126,11 @@ def scan(
 
 
 def run_example(rule: Rule, example: dict[str, Any]) -> bool:
-    """Rule-example runner for ``scan.*``: writes the example's file and scans it."""
+    """Rule-example runner for ``scan.*``: writes the example's file and scans it, with the
+    example's ``disabled`` analysers treated as absent."""
     with tempfile.TemporaryDirectory(prefix="koban-example-") as tmp:
         target = Path(tmp) / example["name"]
         target.write_text(example.get("content", ""), encoding="utf-8")
-        reports = scan(str(target), Profile(), None, lambda _msg: None)
+        disabled = frozenset(example.get("disabled", ()))
+        reports = scan(str(target), Profile(), None, lambda _msg: None, disabled)
     return any(f.rule == rule.id for r in reports for f in r.findings)

@@ -183,7 +183,7 @@ def sniff(data: bytes) -> str:
 
 def _magic(data: bytes) -> str:
     try:
-        import magic  # type: ignore[import-not-found]  # optional: python-magic (libmagic)
+        import magic  # optional at run time: python-magic needs libmagic
     except ImportError:
         return "unknown"
     try:
@@ -394,7 +394,7 @@ def _macros(
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            from oletools.olevba import VBA_Parser  # type: ignore[import-untyped]
+            from oletools.olevba import VBA_Parser
     except ImportError:  # pragma: no cover - a declared dependency
         return
     keywords: list[tuple[str, str, str]] = []

@@ -1,0 +1,47 @@
+"""Per-run state of the file analyser: profile, intel store, options, lazily built tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from koban.containers import Limits
+from koban.intel.store import IntelStore
+from koban.profile import Profile
+
+
+@dataclass(frozen=True)
+class FileOptions:
+    """What the user told us about the inputs (all optional)."""
+
+    origin: str | None = None  # --origin URL: where the user got the file
+    zone_id: Path | None = None  # --zone-id FILE: a Zone.Identifier stream saved as a file
+    checksums: Path | None = None  # --checksums FILE: publisher's SHA256SUMS-style list
+    signature: Path | None = None  # --signature FILE: detached signature of the input
+    passwords: tuple[str, ...] = ()  # tried on encrypted archive members
+    known_good: Path | None = None  # --known-good FILE: manifest of a good build's hashes
+    limits: Limits = field(default_factory=Limits)
+
+
+class FileContext:
+    """Built once per command; inspectors read what they need from it."""
+
+    def __init__(
+        self,
+        profile: Profile | None = None,
+        store: IntelStore | None = None,
+        options: FileOptions | None = None,
+    ) -> None:
+        self.profile = profile or Profile()
+        self.store = store
+        self.options = options or FileOptions()
+        self.cache: dict[str, Any] = {}  # inspectors' lazily built tables, by inspector name
+
+    @cached_property
+    def url_context(self) -> Any:
+        """The URL analyser's context (download origins are judged by it)."""
+        from koban.url import build_context
+
+        return build_context(self.profile, self.store)
