@@ -20,6 +20,7 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
+from koban.file.identify import sniff as file_sniff
 from koban.mail.context import MailContext
 from koban.model import Finding, Location, Report, Severity
 from koban.rules import make_finding
@@ -96,7 +97,6 @@ EXECUTABLE_TYPES = {
     "chm": "compiled HTML help",
     "hta": "HTML application",
 }
-_LNK_HEADER = b"L\x00\x00\x00\x01\x14\x02\x00\x00\x00\x00\x00\xc0\x00\x00\x00\x00\x00\x00F"
 PASSWORD_RE = re.compile(
     r"(?:パスワード|パスコード|暗証番号|解凍キー|pass(?:word|code|phrase)?|pw|pwd)"
     r"(?:\s*(?:は|:|：|=|is)\s*|\s+)[「『\"'“]?([!-~]{3,64}?)[」』\"'”]?(?=[\s。、,.）)]|$)",
@@ -105,105 +105,9 @@ PASSWORD_RE = re.compile(
 
 
 def sniff(data: bytes) -> str:
-    """Short name of the true type of ``data`` (``unknown`` when none of ours matches)."""
-    head = data[:16]
-    if head.startswith(b"MZ"):
-        return "pe"
-    if head.startswith(b"\x7fELF"):
-        return "elf"
-    if head[:4] in (
-        b"\xfe\xed\xfa\xce",
-        b"\xfe\xed\xfa\xcf",
-        b"\xce\xfa\xed\xfe",
-        b"\xcf\xfa\xed\xfe",
-    ):
-        return "macho"
-    if head.startswith((b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")):
-        return _zip_kind(data)
-    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        return "ole"
-    if head.startswith(_LNK_HEADER[:20]):
-        return "lnk"
-    if head.startswith(b"%PDF") or b"%PDF-" in data[:1024]:
-        return "pdf"
-    if head.startswith(b"{\\rt"):
-        return "rtf"
-    if head.startswith(b"Rar!\x1a\x07"):
-        return "rar"
-    if head.startswith(b"7z\xbc\xaf\x27\x1c"):
-        return "7z"
-    if head.startswith(b"\x1f\x8b"):
-        return "gzip"
-    if head.startswith(b"BZh"):
-        return "bzip2"
-    if head.startswith(b"\xfd7zXZ\x00"):
-        return "xz"
-    if head.startswith(b"MSCF"):
-        return "cab"
-    if head.startswith(b"ITSF"):
-        return "chm"
-    if head.startswith(b"conectix") or data[-512:].startswith(b"conectix"):
-        return "vhd"
-    if head.startswith(b"vhdxfile"):
-        return "vhdx"
-    if head.startswith(b"xar!"):
-        return "xar"
-    for off in (0x8001, 0x8801, 0x9001):
-        if data[off : off + 5] == b"CD001":
-            return "iso"
-    if data[0x8001:0x8006] in (b"BEA01", b"NSR02", b"NSR03"):
-        return "udf"
-    if len(data) >= 512 and data[-512:-508] == b"koly":
-        return "dmg"
-    if head.startswith(b"\x89PNG"):
-        return "png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if head.startswith((b"GIF87a", b"GIF89a")):
-        return "gif"
-    if head.startswith(b"BM") and len(data) > 26:
-        return "bmp"
-    if head.startswith(b"RIFF") and data[8:12] == b"WEBP":
-        return "webp"
-    if head.startswith((b"II*\x00", b"MM\x00*")):
-        return "tiff"
-    sample = data[:4096].lstrip().lower()
-    if b"<hta:application" in data[:65536].lower():
-        return "hta"
-    if sample.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<script", b"<meta")):
-        return "html"
-    if sample.startswith(b"<?xml"):
-        return "xml"
-    if sample.startswith(b"begin:vcalendar"):
-        return "ics"
-    if data[:4096] and not any(b < 9 or 13 < b < 32 for b in data[:4096] if b != 27):
-        return "text"
-    return _magic(data)
-
-
-def _magic(data: bytes) -> str:
-    try:
-        import magic  # optional at run time: python-magic needs libmagic
-    except ImportError:
-        return "unknown"
-    try:
-        desc = str(magic.from_buffer(data[:65536])).lower()
-    except Exception:  # libmagic errors vary
-        return "unknown"
-    return "data: " + desc[:60] if desc else "unknown"
-
-
-def _zip_kind(data: bytes) -> str:
-    window = data[:200_000] + data[-70_000:]
-    if b"[Content_Types].xml" in window:
-        if b"vbaProject.bin" in window or b"vbaProject" in window:
-            return "ooxml-macro"
-        return "ooxml"
-    if b"AndroidManifest.xml" in window:
-        return "apk"
-    if b"META-INF/MANIFEST.MF" in window:
-        return "jar"
-    return "zip"
+    """Short name of the true type of ``data``: the file analyser's signatures, in mail's coarse
+    vocabulary (``ooxml``/``ooxml-macro``, ``unknown``)."""
+    return file_sniff(data)
 
 
 def extension(name: str) -> str:
