@@ -23,6 +23,7 @@ from koban.file.context import FileContext, FileOptions
 from koban.file.identify import identify
 from koban.file.inspectors import all_inspectors
 from koban.file.item import FileItem
+from koban.intel.records import YaraRuleFile
 from koban.intel.store import IntelStore
 from koban.model import Finding, Location, Report
 from koban.profile import Profile
@@ -149,8 +150,9 @@ def example_bytes(example: dict[str, Any]) -> bytes:
 
 def run_example(rule: Rule, example: dict[str, Any]) -> bool:
     """Rule-example runner for ``file.*``: writes the example's file (and any ``beside`` files,
-    such as ``name:Zone.Identifier``), scans it with the example's options, looks for the rule
-    anywhere in the report tree."""
+    such as ``name:Zone.Identifier``), scans it with the example's options and a throw-away
+    intel store (holding the example's ``yara`` rule files), looks for the rule anywhere in the
+    report tree."""
     with tempfile.TemporaryDirectory(prefix="koban-example-") as tmp:
         target = Path(tmp) / example["name"]
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -162,5 +164,11 @@ def run_example(rule: Rule, example: dict[str, Any]) -> bool:
             passwords=tuple(example.get("passwords", ())),
         )
         profile = Profile.model_validate(example.get("profile", {}))
-        report = report_for(str(target), FileContext(profile, None, options))
+        if "yara" not in example:
+            report = report_for(str(target), FileContext(profile, None, options))
+        else:  # ``yara: {name: rule text}``: rule files registered in a throw-away store
+            with IntelStore(Path(tmp) / "intel.sqlite") as store:
+                rules = example["yara"].items()
+                store.import_batches([], [YaraRuleFile(n, n, t, [], "") for n, t in rules])
+                report = report_for(str(target), FileContext(profile, store, options))
     return any(f.rule == rule.id for r in report.walk() for f in r.findings)
