@@ -61,7 +61,7 @@ from koban.intel.store import IntelStore
 from koban.model import Report
 from koban.profile import Org, Profile, Trust
 from koban.rules import Rule
-from koban.scoring import finalise
+from koban.scoring import score_findings, verdict_for
 from koban.url.checks import (
     CheckContext,
     build_context,
@@ -89,9 +89,15 @@ __all__ = [
 
 
 def report_for(target: str, ctx: CheckContext) -> Report:
-    """The finalised report for one input. Raises InputError if it is not a URL or domain."""
-    report = Report(analyser="url", target=target, findings=check(target, ctx))
-    return finalise(report)
+    """The finalised report for one input. Raises InputError if it is not a URL or domain.
+
+    Built with its score and verdict (``finalise``'s, for a report without children) instead of
+    set afterwards: each assignment to a pydantic model is validated, and most URLs are clean."""
+    findings = check(target, ctx)
+    score = score_findings(findings) if findings else 0
+    return Report(
+        analyser="url", target=target, findings=findings, score=score, verdict=verdict_for(score)
+    )
 
 
 def analyse(target: str, profile: Profile, store: IntelStore | None) -> Report:

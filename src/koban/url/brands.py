@@ -127,6 +127,7 @@ class BrandIndex:
     brands: list[Brand] = field(default_factory=list)
     legit: dict[str, Brand | None] = field(default_factory=dict)  # registrable -> owner
     legit_hosts: set[str] = field(default_factory=set)  # every listed domain, as written
+    legit_heads: frozenset[str] = frozenset()  # first labels of legit and legit_hosts
     names: dict[str, Name] = field(default_factory=dict)  # exact name -> Name
     keys: dict[str, Name] = field(default_factory=dict)  # look-alike key -> Name
     keywords: dict[str, list[tuple[str, Name]]] = field(default_factory=dict)  # prefix3 -> kws
@@ -218,6 +219,7 @@ class BrandIndex:
 
     def finish(self, lure_words: list[str]) -> BrandIndex:
         self.lure_words = frozenset(lure_words)
+        self.legit_heads = frozenset(d.split(".", 1)[0] for d in (*self.legit, *self.legit_hosts))
         by_len: dict[int, list[tuple[str, Name]]] = {}
         for text, n in self.names.items():
             if not n.domain_form and "-" not in text:  # near misses of names, not "apple-com"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import permutations
@@ -126,10 +125,11 @@ def check_target(target: Target, ctx: CheckContext) -> list[Finding]:
     hits = list(ctx.host_hits(target.host))
     if target.kind == "url":
         more = url_hits(target, ctx.index)
-        if any(h.kind == "ip-login" for h in more):  # the stronger IP finding replaces the plain
-            hits = [h for h in hits if h.kind != "ip"]
-        hits += more
-    findings = [h.finding() for h in hits]
+        if more:
+            if any(h.kind == "ip-login" for h in more):  # the stronger IP finding replaces
+                hits = [h for h in hits if h.kind != "ip"]  # the plain one
+            hits += more
+    findings = [h.finding() for h in hits] if hits else []
     if ctx.store is not None:
         findings += intel_findings(target, ctx.store)
     return findings
@@ -166,9 +166,7 @@ def intel_findings(target: Target, store: IntelStore) -> list[Finding]:
 def host_hits(host: Host, index: BrandIndex) -> list[Hit]:
     if host.ip is not None:
         return [_ip_hit(host)]
-    registrable = host.registrable or host.ascii
-    legit, _owner = index.owner(registrable)
-    if legit:
+    if (host.registrable or host.ascii) in index.legit:
         return []
     hits = idn_hits(host)
     if host.registrable is not None:
@@ -445,9 +443,11 @@ def _weak_with_lure(text: str, index: BrandIndex) -> tuple[Name, str] | None:
     """An ordinary-word brand name beside a lure word: ``apple-id-verify``, ``zoommeeting``,
     ``log-in-okx``, ``accountsafe``."""
     parts = [p for p in text.split("-") if p]
-    lures = [p for p in parts if p in index.lure_words]
-    lures += [w for w in index.hyphenated_lures if w in text]
-    if lures and len(parts) > 1:
+    lures = []
+    if len(parts) > 1:
+        lures = [p for p in parts if p in index.lure_words]
+        lures += [w for w in index.hyphenated_lures if w in text]
+    if lures:
         for part in parts:
             for token in (part, *(t for t in _TOKENS.split(part) if t and t != part)):
                 name = index.weak.get(token)
@@ -461,23 +461,25 @@ def _weak_with_lure(text: str, index: BrandIndex) -> tuple[Name, str] | None:
     return None
 
 
-def _lure_affixes(token: str, index: BrandIndex) -> Iterable[tuple[str, str]]:
+def _lure_affixes(token: str, index: BrandIndex) -> list[tuple[str, str]]:
     """(lure word, rest) for each lure word ``token`` starts or ends with."""
+    out: list[tuple[str, str]] = []
     if (
         token[:3] not in index.lure_starts
         and token[-3:] not in index.lure_ends
         and not token.startswith(_SHORT_LURES)
         and not token.endswith(_SHORT_LURES)
     ):
-        return
+        return out
     for n in index.lure_lengths:
         if len(token) - n < 2:
             break
         head, tail = token[:n], token[-n:]
         if head in index.lure_words:
-            yield head, token[n:]
+            out.append((head, token[n:]))
         if tail in index.lure_words:
-            yield tail, token[:-n]
+            out.append((tail, token[:-n]))
+    return out
 
 
 _PLAIN_SUBDOMAINS = frozenset(("www", "www2", "m", "mail", "ftp", "en", "ja", "jp", "web", "api"))
@@ -573,6 +575,8 @@ def subdomain_hits(host: Host, index: BrandIndex) -> list[Hit]:
     out: list[Hit] = []
     # a whole legitimate domain as labels: bitflyer.com.secure-login.xyz
     for i in range(len(labels) - 1):
+        if labels[i] not in index.legit_heads:  # no listed domain starts with this label
+            continue
         for j in (i + 3, i + 2):
             if j > len(labels):
                 continue
@@ -764,7 +768,8 @@ def url_hits(target: Target, index: BrandIndex) -> list[Hit]:
     if target.rest and host.ip is None:
         registrable = host.registrable or host.ascii
         legit, owner = index.owner(registrable)
-        path = unquote(target.rest[:_PATH_SCAN]).lower()
+        scanned = target.rest[:_PATH_SCAN]
+        path = (unquote(scanned) if "%" in scanned else scanned).lower()
         found = [h for h in index.keyword_hits(path) if not legit or h[2].brand != owner]
         if found and (not legit or owner is not None):
             _, kw, name = found[0]

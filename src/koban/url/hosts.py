@@ -9,7 +9,7 @@
   the A-label form is the key, the Unicode form is what messages show.
 - The registrable domain (eTLD+1) comes from the Public Suffix List snapshot bundled with the
   ``publicsuffixlist`` package (private section included: ``x.github.io`` and ``x.web.app`` are
-  their owners' own registrable domains). Nothing is fetched.
+  their owners' own registrable domains), looked up by ``suffixes``. Nothing is fetched.
 """
 
 from __future__ import annotations
@@ -18,14 +18,13 @@ import ipaddress
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cache
 from urllib.parse import unquote
 
 import idna
-from publicsuffixlist import PublicSuffixList
 
 from koban.errors import InputError
 from koban.intel.indicators import refang
+from koban.url.suffixes import suffix_list
 
 _SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.\-]*):")
 _LDH = r"[a-z0-9_](?:[a-z0-9_\-]{0,61}[a-z0-9_])?"
@@ -37,12 +36,6 @@ _SPECIAL = {"http", "https", "ftp", "ws", "wss", "file"}
 # Full-width ASCII and the ideographic full stop, as people type them in Japanese text.
 _WIDE = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3002: 0x2E, 0xFF61: 0x2E}
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-
-
-@cache
-def psl() -> PublicSuffixList:
-    """The bundled Public Suffix List (loaded once, about 50 ms)."""
-    return PublicSuffixList()
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +121,9 @@ def _ascii_label(label: str) -> str:
 
 def _parse_ipv4(host: str) -> tuple[ipaddress.IPv4Address, str] | None:
     """WHATWG IPv4 parsing; None if ``host`` does not end in a number (so it is a name)."""
+    end = len(host) - 1 if host.endswith(".") else len(host)
+    if not "0" <= host[host.rfind(".", 0, end) + 1 : end][:1] <= "9":
+        return None  # most hosts: the last label does not even start with a digit
     parts = host.split(".")
     if len(parts) > 1 and parts[-1] == "":
         parts.pop()
@@ -249,12 +245,7 @@ def _parse_host(raw: str, source: str, *, need_dot: bool = False) -> Host:
         unicode_form = mapped
     if need_dot and "." not in ascii_form:
         raise InputError(source, f"not a URL or domain name: {text!r} has no dot")
-    lst = psl()
-    registrable = lst.privatesuffix(ascii_form)
-    if registrable is not None:
-        suffix: str | None = registrable.split(".", 1)[1]
-    else:
-        suffix = lst.publicsuffix(ascii_form)
+    registrable, suffix = suffix_list().split(ascii_form)
     return Host(ascii_form, unicode_form, None, None, registrable, suffix, error)
 
 
@@ -267,9 +258,10 @@ def _unwide(text: str) -> tuple[str, bool]:
 
 def parse_target(text: str) -> Target:
     """Parse one input (URL, domain or e-mail address); InputError naming it if unusable."""
-    if not text or not text.strip():
+    stripped = text.strip() if text else ""
+    if not stripped:
         raise InputError(repr(text), "empty input")
-    v, wide = _unwide(refang(text.strip()))
+    v, wide = _unwide(refang(stripped))
     m = _SCHEME.match(v)
     scheme = None
     if m and (

