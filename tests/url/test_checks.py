@@ -10,7 +10,17 @@ from koban.intel.records import Batch, Record
 from koban.intel.store import IntelStore
 from koban.model import Report, Severity, Verdict
 from koban.profile import Org, Profile, Trust
-from koban.url import CheckContext, analyse, build_context, check, check_domain, check_url
+from koban.url import (
+    CheckContext,
+    analyse,
+    build_context,
+    check,
+    check_domain,
+    check_url,
+    clear_caches,
+    report_for,
+)
+from koban.url import hosts as hosts_module
 
 PROFILE = Profile(
     org=Org(name="Hoshi Exchange K.K.", domains=["hoshi-exchange.jp"]),
@@ -256,3 +266,13 @@ def test_intel_store_matches_are_reported(store: IntelStore) -> None:
     ctx = build_context(PROFILE, store)
     rules = {f.rule for f in check("https://www.journalide.org/x", ctx)}
     assert "intel.threat_actor" in rules
+
+
+def test_clear_caches_forgets_hosts_and_keeps_results() -> None:
+    first = report_for("https://bitfiyer-login.com/x", build_context()).to_dict()
+    assert hosts_module._HOST_CACHE
+    clear_caches()
+    assert not hosts_module._HOST_CACHE
+    again = report_for("https://bitfiyer-login.com/x", build_context()).to_dict()
+    assert again == first
+    assert first["findings"]

@@ -69,6 +69,7 @@ from koban.url.checks import (
     check_domain,
     check_target,
     check_url,
+    clear_caches,
 )
 from koban.url.hosts import Host, Target, parse_host, parse_target
 
@@ -82,6 +83,7 @@ __all__ = [
     "check_domain",
     "check_target",
     "check_url",
+    "clear_caches",
     "parse_host",
     "parse_target",
     "report_for",

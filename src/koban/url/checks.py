@@ -22,7 +22,7 @@ from koban.intel.store import IntelStore
 from koban.model import Finding, Severity
 from koban.profile import Profile
 from koban.rules import get_rule
-from koban.url import skeletons
+from koban.url import hosts, skeletons
 from koban.url.brands import MIN_STRONG, BrandIndex, Name, build_index
 from koban.url.distance import Alignment, align
 from koban.url.hosts import Host, Target, parse_host, parse_target
@@ -115,6 +115,15 @@ def build_context(profile: Profile | None = None, store: IntelStore | None = Non
     p = profile or Profile()
     index = _cached_index(tuple(p.org.domains), tuple(p.trust.domains), p.org.name)
     return CheckContext(index=index, profile=p, store=store)
+
+
+def clear_caches() -> None:
+    """Forget every memoised host, look-alike key, alignment and per-profile index (with its
+    host results): for cold timings, where each host must cost a full check."""
+    hosts.clear_cache()
+    skeletons.clear_caches()
+    align.cache_clear()
+    _cached_index.cache_clear()
 
 
 # -- public API ---------------------------------------------------------------------------------

@@ -194,6 +194,12 @@ def _ascii_loose() -> dict[int, str]:
 _KEY_CACHE: dict[str, str] = {}
 
 
+def clear_caches() -> None:
+    """Forget the memoised keys of labels (for cold timings)."""
+    _LOOSE_CACHE.clear()
+    _KEY_CACHE.clear()
+
+
 def key(text: str) -> str:
     """The look-alike key of a label (see the module docstring)."""
     got = _KEY_CACHE.get(text)
