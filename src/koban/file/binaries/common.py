@@ -202,3 +202,24 @@ def text(value: str | bytes | None) -> str:
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
     return value
+
+
+def enum_name(value: object) -> str:
+    """The name of a lief enum value; a value outside the enum (hostile headers) raises in
+    lief's binding, and becomes its number here."""
+    try:
+        return str(value.name)  # type: ignore[attr-defined]
+    except Exception:
+        try:
+            return hex(int(value))  # type: ignore[call-overload]
+        except Exception:
+            return "unknown"
+
+
+def safe_text(get: object) -> str:
+    """A lief string attribute read through ``get`` (a callable): names that are not UTF-8
+    raise ``UnicodeDecodeError`` in lief's binding and come back with replacement marks."""
+    try:
+        return text(get())  # type: ignore[operator]
+    except UnicodeDecodeError as exc:
+        return exc.object[: exc.end + 64].decode("utf-8", "replace").split("\0")[0]

@@ -15,7 +15,7 @@ from typing import Any
 
 import lief
 
-from koban.file.binaries.common import finding, text, upx_marks
+from koban.file.binaries.common import enum_name, finding, safe_text, upx_marks
 from koban.file.item import FileItem
 from koban.model import Finding
 
@@ -33,14 +33,14 @@ _PF_W, _PF_X = 0x2, 0x1
 def elf_findings(item: FileItem, binary: lief.ELF.Binary) -> list[Finding]:
     out: list[Finding] = []
     header = binary.header
-    interpreter = text(binary.interpreter) if binary.has_interpreter else ""
-    needed = [str(lib) for lib in binary.libraries]
-    sections = [text(s.name) for s in binary.sections]
+    interpreter = safe_text(lambda: binary.interpreter) if binary.has_interpreter else ""
+    needed = [safe_text(lambda lib=lib: lib) for lib in binary.libraries]
+    sections = [safe_text(lambda s=s: s.name) for s in binary.sections]
     stripped = ".symtab" not in sections
     static = not interpreter and not needed
     summary: dict[str, Any] = {
-        "machine": header.machine_type.name,
-        "type": header.file_type.name,
+        "machine": enum_name(header.machine_type),
+        "type": enum_name(header.file_type),
         "static": static,
         "stripped": stripped,
         "interpreter": interpreter,
@@ -70,9 +70,7 @@ def elf_findings(item: FileItem, binary: lief.ELF.Binary) -> list[Finding]:
     wx = [
         hex(seg.virtual_address)
         for seg in binary.segments
-        if seg.type == lief.ELF.Segment.TYPE.LOAD
-        and int(seg.flags) & _PF_W
-        and int(seg.flags) & _PF_X
+        if enum_name(seg.type) == "LOAD" and int(seg.flags) & _PF_W and int(seg.flags) & _PF_X
     ]
     upx = upx_marks(item.data) or any(n.upper().startswith("UPX") for n in sections)
     if upx:
@@ -84,7 +82,7 @@ def elf_findings(item: FileItem, binary: lief.ELF.Binary) -> list[Finding]:
                 {"packers": ["UPX"]},
             )
         )
-    if header.numberof_sections == 0 and header.file_type != lief.ELF.Header.FILE_TYPE.CORE:
+    if header.numberof_sections == 0 and enum_name(header.file_type) != "CORE":
         out.append(
             finding(
                 "file.elf_no_sections",

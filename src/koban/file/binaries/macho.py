@@ -24,7 +24,7 @@ from typing import Any
 
 import lief
 
-from koban.file.binaries.common import finding
+from koban.file.binaries.common import enum_name, finding, safe_text
 from koban.file.item import FileItem
 from koban.model import Finding, Severity
 
@@ -175,7 +175,7 @@ def macho_findings(item: FileItem, fat: lief.MachO.FatBinary) -> list[Finding]:
         binary = fat.at(index)
         if binary is None:
             continue
-        arch = binary.header.cpu_type.name.lower()
+        arch = enum_name(binary.header.cpu_type).lower()
         sig = CodeSignature()
         signature = binary.code_signature if binary.has_code_signature else None
         if signature is not None:
@@ -190,27 +190,31 @@ def macho_findings(item: FileItem, fat: lief.MachO.FatBinary) -> list[Finding]:
         for key, why in RISKY_ENTITLEMENTS.items():
             if sig.entitlements.get(key) is True:
                 entitlements[key] = why
-        for lib in binary.libraries:
-            if lib.command.name not in _LOAD_COMMANDS:
-                continue
-            reason = _odd_library(lib.name)
+        libraries = [
+            safe_text(lambda lib=lib: lib.name)
+            for lib in binary.libraries
+            if enum_name(lib.command) in _LOAD_COMMANDS
+        ]
+        for name in libraries:
+            reason = _odd_library(name)
             if reason:
-                odd[lib.name] = reason
+                odd[name] = reason
         for command in binary.commands:
             if isinstance(command, lief.MachO.RPathCommand):
-                low = command.path.lower()
+                rpath = safe_text(lambda command=command: command.path)
+                low = rpath.lower()
                 if low.startswith(_ODD_DIRS) or not low.startswith(("/", "@")):
-                    odd[f"LC_RPATH {command.path}"] = "run-path search in an odd folder"
+                    odd[f"LC_RPATH {rpath}"] = "run-path search in an odd folder"
         arches.append(
             {
                 "arch": arch,
-                "filetype": binary.header.file_type.name.lower(),
+                "filetype": enum_name(binary.header.file_type).lower(),
                 "signature": sig.state,
                 "identifier": sig.identifier,
                 "team_id": sig.team_id,
                 "hardened_runtime": bool(sig.flags & _CS_RUNTIME),
                 "linker_signed": bool(sig.flags & _CS_LINKER_SIGNED),
-                "libraries": [lib.name for lib in binary.libraries][:50],
+                "libraries": libraries[:50],
             }
         )
     if not arches:

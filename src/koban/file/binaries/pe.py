@@ -22,8 +22,9 @@ from koban.file.binaries.common import (
     ENTROPY_SAMPLE,
     PACKER_SECTIONS,
     entropy,
+    enum_name,
     finding,
-    text,
+    safe_text,
     upx_marks,
 )
 from koban.file.item import FileItem
@@ -57,8 +58,9 @@ def _imported(binary: lief.PE.Binary) -> dict[str, str]:
     out: dict[str, str] = {}
     for lib in binary.imports:
         for entry in lib.entries:
-            if entry.name:
-                out[text(entry.name).lower()] = text(lib.name)
+            name = safe_text(lambda entry=entry: entry.name)
+            if name:
+                out[name.lower()] = safe_text(lambda lib=lib: lib.name)
     return out
 
 
@@ -77,7 +79,7 @@ def pe_findings(item: FileItem, binary: lief.PE.Binary) -> list[Finding]:
     packer_names: set[str] = set()
     packed_sections: list[str] = []
     for section in binary.sections:
-        name = text(section.name)
+        name = safe_text(lambda section=section: section.name)
         chars = section.characteristics
         executable = bool(chars & (_EXEC | _CODE))
         ent = round(section.entropy, 2)
@@ -102,7 +104,7 @@ def pe_findings(item: FileItem, binary: lief.PE.Binary) -> list[Finding]:
     clr = binary.data_directory(_CLR)
     dotnet = clr is not None and clr.size > 0
     summary: dict[str, Any] = {
-        "machine": header.machine.name,
+        "machine": enum_name(header.machine),
         "dll": header.has_characteristic(lief.PE.Header.CHARACTERISTICS.DLL),
         "dotnet": dotnet,
         "compiled_at": _timestamp(stamp),

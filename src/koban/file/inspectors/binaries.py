@@ -10,6 +10,7 @@ size keeps the exposure to what the walker already accepted.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -109,13 +110,28 @@ class BinariesInspector:
                 )
             ]
         out: list[Finding] = []
-        if kind == "pe":
-            out += signature_findings(item, binary)
-            out += pe_findings(item, binary)
-        elif kind == "macho":
-            out += macho_findings(item, binary)
-        else:
-            out += elf_findings(item, binary)
+        try:
+            with warnings.catch_warnings():
+                # lief's binding warns (RuntimeWarning) on enum values outside its tables,
+                # which hostile headers carry; enum_name() reports them as numbers instead
+                warnings.simplefilter("ignore", RuntimeWarning)
+                if kind == "pe":
+                    out += signature_findings(item, binary)
+                    out += pe_findings(item, binary)
+                elif kind == "macho":
+                    out += macho_findings(item, binary)
+                else:
+                    out += elf_findings(item, binary)
+        except Exception as exc:  # a structure lief half-parsed; keep what was found
+            out.append(
+                finding(
+                    "file.exe_malformed",
+                    item,
+                    f"has {kind.upper()} structures that cannot be read (damaged, or crafted "
+                    "to break analysis tools)",
+                    {"format": kind, "error": f"{type(exc).__name__}: {str(exc)[:160]}"},
+                )
+            )
         wallets = wallet_finding(item)
         if wallets is not None:
             out.append(wallets)
