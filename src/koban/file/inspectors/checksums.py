@@ -133,16 +133,34 @@ def _lists(item: FileItem, ctx: FileContext) -> list[tuple[Path, bool]]:
     if item.fs_path is None:
         return []
     here = item.fs_path.parent
-    sidecars = [(here / (item.fs_path.name + s), True) for s in SIDECAR_SUFFIXES]
-    shared = [(here / n, False) for n in LIST_NAMES]  # speak only for the files they name
-    return [(p, own) for p, own in sidecars + shared if p.is_file()]
+    names = _listing(here, ctx)
+    sidecars = [(item.fs_path.name + s, True) for s in SIDECAR_SUFFIXES]
+    shared = [(n, False) for n in LIST_NAMES]  # speak only for the files they name
+    return [(here / n, own) for n, own in sidecars + shared if n in names]
+
+
+def _listing(folder: Path, ctx: FileContext) -> frozenset[str]:
+    """Names in ``folder``, listed once per run (a folder of downloads is one listing, not two
+    dozen stat calls per file)."""
+    cache: dict[Path, frozenset[str]] = ctx.cache.setdefault("checksums-listing", {})
+    found = cache.get(folder)
+    if found is None:
+        try:
+            found = frozenset(os.listdir(folder))
+        except OSError:
+            found = frozenset()
+        cache[folder] = found
+    return found
+
+
+_LIST_NAMES_FOLDED = frozenset(n.lower() for n in LIST_NAMES)
 
 
 def _is_companion(name: str) -> bool:
     """A checksum list or signature itself (verified through the file it speaks for)."""
     lower = name.lower()
     return (
-        lower in {n.lower() for n in LIST_NAMES}
+        lower in _LIST_NAMES_FOLDED
         or lower.endswith(SIDECAR_SUFFIXES)
         or lower.endswith(SIGNATURE_SUFFIXES)
         or lower.endswith((".pub", ":zone.identifier"))
@@ -231,9 +249,9 @@ def _signatures(item: FileItem, ctx: FileContext) -> list[Path]:
         return [ctx.options.signature]
     if item.fs_path is None:
         return []
-    here = item.fs_path
-    found = [here.with_name(here.name + s) for s in SIGNATURE_SUFFIXES]
-    return [p for p in found if p.is_file()]
+    names = _listing(item.fs_path.parent, ctx)
+    found = [item.fs_path.name + s for s in SIGNATURE_SUFFIXES]
+    return [item.fs_path.with_name(n) for n in found if n in names]
 
 
 def _user_keyrings() -> list[Path]:
