@@ -85,9 +85,8 @@ _DIRECT = {
     "iqy": ("Excel web query (fetches content into Excel)", Severity.LOW),
     "slk": ("SYLK spreadsheet (can carry Excel 4 macros)", Severity.LOW),
 }
-_DIRECT_EXT = {
-    "img": "iso", "vhd": "vhd", "vhdx": "vhdx", "hta": "hta", "chm": "chm", "one": "onenote",
-    "url": "url-shortcut", "iqy": "iqy", "slk": "slk", "lnk": "lnk",
+_DIRECT_EXT = {  # formats without a signature of ours: the extension decides how they open
+    "img": "iso", "vhd": "vhd", "vhdx": "vhdx", "hta": "hta",
 }  # fmt: skip
 _SCRIPT_SEVERITY = {
     "VBScript": Severity.MEDIUM,
@@ -97,7 +96,7 @@ _SCRIPT_SEVERITY = {
     "batch": Severity.LOW,
 }
 _SCRIPT_EXT = {
-    "vbs": "VBScript", "vbe": "VBScript", "js": "JScript", "jse": "JScript",
+    "vbs": "VBScript", "vbe": "VBScript", "js": "JavaScript", "jse": "JScript",
     "wsf": "Windows Script File", "wsh": "Windows Script File", "ps1": "PowerShell",
     "psm1": "PowerShell", "bat": "batch", "cmd": "batch",
 }  # fmt: skip
@@ -287,17 +286,18 @@ class IdentityInspector:
 
     def _direct(self, item: FileItem, ext: str, lure: bool) -> Finding | None:
         kind = item.true_type if item.true_type in _DIRECT else _DIRECT_EXT.get(ext)
-        lang = _script_language(item) or (_SCRIPT_EXT.get(ext) if item.true_type in
-                                          ("text", "script") else None)  # fmt: skip
+        lang = _script_language(item)
+        if item.true_type in ("text", "script") and ext in _SCRIPT_EXT:
+            if lang not in _SCRIPT_SEVERITY:  # .js of any JavaScript still runs in WSH
+                lang = _SCRIPT_EXT[ext]
+                severity = Severity.LOW
+            else:
+                severity = _SCRIPT_SEVERITY[lang]
         if kind in _DIRECT:
             what, severity = _DIRECT[kind]
-        elif lang in _SCRIPT_SEVERITY and (ext in _SCRIPT_EXT or item.true_type == "script"):
-            if ext not in _SCRIPT_EXT and lang not in ("VBScript", "JScript"):
-                return None  # a PowerShell snippet in a .txt does not run by double-click
-            what, severity = (
-                f"{lang} script (runs in a Windows script host)",
-                _SCRIPT_SEVERITY[lang],
-            )
+        elif lang and item.true_type in ("text", "script") and ext in _SCRIPT_EXT:
+            # a script runs by double-click only under its extension (VBScript in .txt does not)
+            what = f"{lang} script (double-click runs it in a Windows script host)"
         else:
             return None
         from_image = item.container in _IMAGE_TYPES or (
@@ -317,7 +317,7 @@ class IdentityInspector:
         why = f" ({'; '.join(reasons)})" if reasons else ""
         return make_finding(
             "file.dangerous_type",
-            f"{unicodedata.normalize('NFC', _strip_controls(item.name))!r} is a {what}{why}",
+            f"{unicodedata.normalize('NFC', _strip_controls(item.name))!r}: {what}{why}",
             severity=severity,
             location=Location(path=item.path),
             evidence=_evidence(item, kind=kind or lang, lure=lure, from_disk_image=from_image),

@@ -60,6 +60,9 @@ _DOWNLOAD = re.compile(
 )
 _DDE_EXEC = re.compile(r"(?i)cmd|powershell|mshta|wscript|cscript|rundll32|regsvr32|certutil|\.exe")
 _XLM_EXEC = re.compile(r"(?i)\b(EXEC|CALL|REGISTER|RUN|FORMULA\.FILL|URLDownloadToFile\w*)\s*\(")
+_MARKERS = {  # olevba "Suspicious" entries that are obfuscation markers (kept as evidence)
+    "Hex Strings", "Base64 Strings", "Dridex Strings", "VBA obfuscated Strings", "XLM macro",
+}  # fmt: skip
 _AT_OPEN = re.compile(
     r"(?i)auto_?(?:open|exec|new|close)|(?:document|workbook|presentation)_?(?:open|new|close|"
     r"beforeclose|activate)|_(?:layout|painted|gotfocus|resize|initialize)$|autorun"
@@ -238,6 +241,11 @@ def _macros(doc: _Doc) -> None:
         if not (has_vba or xlm or sheets is not None):
             return
         keywords = [(str(t), str(k), str(d)) for t, k, d in vp.analyze_macros() or []]
+        vba_code = "\n".join(
+            str(code)
+            for _, _, vba_name, code in vp.extract_macros()
+            if not str(vba_name).startswith("xlm_macro")
+        )[:2_000_000]
         xlm_code = "\n".join(str(m) for m in (getattr(vp, "xlm_macros", None) or []))[:200_000]
         if sheets is not None:
             xlm, xlm_code = True, xlm_code + "\n" + sheets
@@ -251,9 +259,11 @@ def _macros(doc: _Doc) -> None:
     finally:
         vp.close()
     triggers = sorted({k for t, k, _ in keywords if t == "AutoExec"})
+    xlm_triggers = [k for k in triggers if xlm and k.lower() not in vba_code.lower()]
+    triggers = [k for k in triggers if k not in xlm_triggers]  # Auto_Open of a macro sheet
     autoexec = [k for k in triggers if _AT_OPEN.search(k)]
     on_event = [k for k in triggers if k not in autoexec]
-    suspicious = sorted({k for t, k, _ in keywords if t == "Suspicious"})
+    suspicious = sorted({k for t, k, _ in keywords if t == "Suspicious" and k not in _MARKERS})
     iocs = sorted({k for t, k, _ in keywords if t == "IOC"})
     executes = sorted({k for k in suspicious if _EXEC.match(k.strip())})
     downloads = sorted({k for k in suspicious + iocs if _DOWNLOAD.search(k)})
@@ -293,7 +303,7 @@ def _macros(doc: _Doc) -> None:
     if xlm:
         calls = sorted({m.group(1).upper() for m in _XLM_EXEC.finditer(xlm_code)})
         auto = bool(re.search(r"(?i)auto_open|auto_close|workbook_open", xlm_code)) or any(
-            "auto_open" in k.lower() for k in autoexec
+            "auto_open" in k.lower() for k in xlm_triggers
         )
         severity = Severity.MEDIUM
         if calls:
