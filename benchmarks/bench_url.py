@@ -119,10 +119,10 @@ def bench_checks(data: Path, repeat: int) -> None:
 
     print("== koban url check (one core, full built-in brand list) ==")
     print(f"inputs: {len(phish)} JPCERT phishing URLs + {len(ham_urls)} SpamAssassin ham URLs")
-    print(f"  {'checks/s':44} {'wall':>9} {'CPU time':>9}")
-    print(f"  {f'cold, one URL per distinct host ({len(cold)}), best of {repeat}':44} "
+    print(f"  {'checks/s':56} {'wall':>9} {'CPU time':>9}")
+    print(f"  {f'cold, one URL per distinct host ({len(cold)}), best of {repeat}':56} "
           f"{cold_wall:>9,.0f} {cold_cpu:>9,.0f}")  # fmt: skip
-    print(f"  {f'whole stream, hosts repeat ({len(stream)})':44} "
+    print(f"  {f'whole stream, hosts repeat ({len(stream)})':56} "
           f"{stream_wall:>9,.0f} {stream_cpu:>9,.0f}")  # fmt: skip
     print(
         f"  (target 20,000/s: cold x{cold_wall / 20000:.2f}, stream x{stream_wall / 20000:.2f} "
