@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from koban.file.item import FileItem
@@ -108,53 +108,56 @@ def upx_marks(data: bytes) -> bool:
     return b"UPX!" in data[:4096] or b"UPX!" in data[-4096:]
 
 
-@dataclass(frozen=True, slots=True)
-class Wallet:
-    name: str
-    needles: tuple[bytes, ...]  # lower-case, ASCII and UTF-16LE
-
-
-def _w(name: str, *needles: str) -> Wallet:
-    """A wallet and its needles, in ASCII and UTF-16LE (Windows programs keep wide strings)."""
-    low = [n.lower() for n in needles]
-    return Wallet(name, tuple([n.encode() for n in low] + [n.encode("utf-16-le") for n in low]))
-
-
 # Browser-extension IDs (Chrome Web Store) and desktop wallet folders stealers enumerate.
-WALLETS = (
-    _w("MetaMask", "nkbihfbeogaeaoehlefnkodbefgpgknn", "ejbalbakoplchlghecdalmeeeajnimhm"),
-    _w("Phantom", "bfnaelmomeimhlpmgjnjophhpkkoljpa"),
-    _w("Coinbase Wallet", "hnfanknocfeofbddgcijnmhnfnkdnaad"),
-    _w("TronLink", "ibnejdfjmmkpcnlpebklmnkoeoihofec"),
-    _w("Binance Wallet", "fhbohimaelbohpjbbldcngcnapndodjp"),
-    _w("Trust Wallet", "egjidjbpglichdcondbcbdnbeeppgdph"),
-    _w("Keplr", "dmkamcknogkgcdfhhbddcghachkejeap"),
-    _w("Rabby", "acmacodkjbdgmoleebolmdjonilkdbch"),
-    _w("OKX Wallet", "mcohilncbfahbmgdjkbpemcciiolgcge"),
-    _w("Exodus", "exodus.wallet", "exodus\\exodus.conf", "exodus/exodus.conf"),
-    _w("Electrum", "electrum\\wallets", "electrum/wallets", ".electrum/wallets"),
-    _w("Atomic Wallet", "atomic\\local storage\\leveldb", "atomic/local storage/leveldb"),
-    _w("Bitcoin Core", "bitcoin\\wallets", "bitcoin/wallets", "wallet.dat"),
-    _w("Ethereum keystore", "ethereum\\keystore", "ethereum/keystore"),
-    _w("Ledger Live", "ledger live\\app.json", "ledger live/app.json"),
-    _w("Guarda", "guarda\\local storage", "guarda/local storage"),
-    _w("Solana CLI", ".config/solana/id.json", "solana\\id.json"),
-    _w("Monero", "monero\\wallets", "monero/wallets"),
-)
+WALLETS: dict[str, tuple[str, ...]] = {
+    "MetaMask": ("nkbihfbeogaeaoehlefnkodbefgpgknn", "ejbalbakoplchlghecdalmeeeajnimhm"),
+    "Phantom": ("bfnaelmomeimhlpmgjnjophhpkkoljpa",),
+    "Coinbase Wallet": ("hnfanknocfeofbddgcijnmhnfnkdnaad",),
+    "TronLink": ("ibnejdfjmmkpcnlpebklmnkoeoihofec",),
+    "Binance Wallet": ("fhbohimaelbohpjbbldcngcnapndodjp",),
+    "Trust Wallet": ("egjidjbpglichdcondbcbdnbeeppgdph",),
+    "Keplr": ("dmkamcknogkgcdfhhbddcghachkejeap",),
+    "Rabby": ("acmacodkjbdgmoleebolmdjonilkdbch",),
+    "OKX Wallet": ("mcohilncbfahbmgdjkbpemcciiolgcge",),
+    "Exodus": ("exodus.wallet", "exodus\\exodus.conf", "exodus/exodus.conf"),
+    "Electrum": ("electrum\\wallets", "electrum/wallets"),
+    "Atomic Wallet": ("atomic\\local storage\\leveldb", "atomic/local storage/leveldb"),
+    "Bitcoin Core": ("bitcoin\\wallets", "bitcoin/wallets", "wallet.dat"),
+    "Ethereum keystore": ("ethereum\\keystore", "ethereum/keystore"),
+    "Ledger Live": ("ledger live\\app.json", "ledger live/app.json"),
+    "Guarda": ("guarda\\local storage", "guarda/local storage"),
+    "Solana CLI": (".config/solana/id.json", "solana\\id.json"),
+    "Monero": ("monero\\wallets", "monero/wallets"),
+}
 
 STRING_SCAN_BYTES = 64 << 20  # the first 64 MiB are searched for wallet-store strings
 
 
+@cache
+def _wallet_rules() -> Any:
+    """One YARA rule per wallet, its strings ``nocase ascii wide``: yara-python matches them
+    all in a single Aho-Corasick pass (a loop of ``bytes.find`` per needle cost 80% of the
+    inspector's time on real binaries)."""
+    import yara
+
+    rules = []
+    for index, needles in enumerate(WALLETS.values()):
+        strings = "\n".join(
+            f'    $s{i} = "{n.replace(chr(92), chr(92) * 2)}" nocase ascii wide'
+            for i, n in enumerate(needles)
+        )
+        rules.append(f"rule w{index} {{\n  strings:\n{strings}\n  condition: any of them\n}}")
+    return yara.compile(source="\n".join(rules))
+
+
 def wallet_stores(data: bytes) -> list[str]:
-    """Names of the wallets whose stores ``data`` mentions (ASCII or UTF-16LE)."""
-    lowered = data[:STRING_SCAN_BYTES].lower()
-    found = []
-    for wallet in WALLETS:
-        for needle in wallet.needles:
-            if needle in lowered:
-                found.append(wallet.name)
-                break
-    return found
+    """Names of the wallets whose stores ``data`` mentions (ASCII or UTF-16LE, any case)."""
+    names = list(WALLETS)
+    try:
+        matches = _wallet_rules().match(data=data[:STRING_SCAN_BYTES], fast=True, timeout=10)
+    except Exception:  # yara.TimeoutError on a pathological file: no claim either way
+        return []
+    return sorted((names[int(m.rule[1:])] for m in matches), key=names.index)
 
 
 def finding(
