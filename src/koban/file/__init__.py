@@ -37,7 +37,7 @@ def inspect_item(item: FileItem, ctx: FileContext) -> list[Finding]:
     """Every applicable inspector's findings for one item (an inspector that fails is reported,
     the others still run)."""
     findings: list[Finding] = []
-    for inspector in all_inspectors():
+    for inspector in (*all_inspectors(), *ctx.extra_inspectors):
         try:
             if inspector.applies(item):
                 findings.extend(inspector.inspect(item, ctx))
@@ -148,6 +148,18 @@ def example_bytes(example: dict[str, Any]) -> bytes:
     return data
 
 
+class _Failing:
+    """An inspector that fails as one would on content it did not expect (rule examples)."""
+
+    name = "failing-example"
+
+    def applies(self, item: FileItem) -> bool:
+        return True
+
+    def inspect(self, item: FileItem, ctx: FileContext) -> list[Finding]:
+        raise ValueError(f"unexpected structure in {item.name}")
+
+
 def run_example(rule: Rule, example: dict[str, Any]) -> bool:
     """Rule-example runner for ``file.*``: writes the example's file (and any ``beside`` files,
     such as ``name:Zone.Identifier``), scans it with the example's options and a throw-away
@@ -165,7 +177,10 @@ def run_example(rule: Rule, example: dict[str, Any]) -> bool:
         )
         profile = Profile.model_validate(example.get("profile", {}))
         if "yara" not in example:
-            report = report_for(str(target), FileContext(profile, None, options))
+            ctx = FileContext(profile, None, options)
+            if example.get("failing_inspector"):  # shows how a crashing inspector is reported
+                ctx.extra_inspectors.append(_Failing())
+            report = report_for(str(target), ctx)
         else:  # ``yara: {name: rule text}``: rule files registered in a throw-away store
             with IntelStore(Path(tmp) / "intel.sqlite") as store:
                 rules = example["yara"].items()

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from koban.containers import Limits
+from koban.file.item import Inspector
 from koban.intel.store import IntelStore
 from koban.profile import Profile
 
@@ -38,6 +39,7 @@ class FileContext:
         self.store = store
         self.options = options or FileOptions()
         self.cache: dict[str, Any] = {}  # inspectors' lazily built tables, by inspector name
+        self.extra_inspectors: list[Inspector] = []  # run after the discovered ones
 
     @cached_property
     def url_context(self) -> Any:
