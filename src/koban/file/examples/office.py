@@ -183,6 +183,11 @@ def encrypted_docx(
     import importlib
 
     ooxml = importlib.import_module("msoffcrypto.format.ooxml")
+    buf = io.BytesIO(macro_docm(source))
+    with zipfile.ZipFile(buf, "a") as zf:
+        # msoffcrypto 6.1 writes packages under 4 KB (OLE mini-stream) that it cannot decrypt
+        # again: pad with a stored part, as real documents are larger anyway.
+        zf.writestr("docProps/custom.xml", "<Properties/>" + " " * 5000, zipfile.ZIP_STORED)
     out = io.BytesIO()
-    ooxml.OOXMLFile(io.BytesIO(macro_docm(source))).encrypt(password, out)
+    ooxml.OOXMLFile(io.BytesIO(buf.getvalue())).encrypt(password, out)
     return out.getvalue()

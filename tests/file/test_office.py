@@ -1,0 +1,112 @@
+"""Office inspector on generated documents (koban.file.examples.office): lures flagged with the
+right rule and severity, ordinary documents clean."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from koban.file import FileContext, FileOptions, report_for
+from koban.file.examples import office
+from koban.model import Finding, Report
+
+
+def _scan(tmp_path: Path, name: str, data: bytes, passwords: tuple[str, ...] = ()) -> Report:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return report_for(str(path), FileContext(options=FileOptions(passwords=passwords)))
+
+
+def _find(report: Report, rule: str) -> Finding:
+    found = [f for r in report.walk() for f in r.findings if f.rule == rule]
+    assert found, f"{rule} not in {[f.rule for r in report.walk() for f in r.findings]}"
+    return found[0]
+
+
+def test_macro_dropper_is_critical(tmp_path: Path) -> None:
+    report = _scan(tmp_path, "invoice.docm", office.macro_docm())
+    macro = _find(report, "file.office_macro")
+    assert macro.severity.value == "critical"
+    assert "AutoOpen" in macro.evidence["autoexec"]
+    assert "https://example.com/stage2.exe" in macro.indicators
+    assert report.verdict.value == "malicious"
+    # the package's vbaProject.bin member is not reported a second time
+    assert sum(f.rule == "file.office_macro" for r in report.walk() for f in r.findings) == 1
+
+
+def test_harmless_macro_is_low(tmp_path: Path) -> None:
+    report = _scan(tmp_path, "table.docm", office.macro_docm(office.HARMLESS_MACRO))
+    assert _find(report, "file.office_macro").severity.value == "low"
+    assert report.verdict.value == "clean"
+
+
+def test_dde(tmp_path: Path) -> None:
+    finding = _find(_scan(tmp_path, "notice.docx", office.dde_docx()), "file.office_dde")
+    assert finding.severity.value == "critical"
+    assert "cmd.exe" in finding.evidence["fields"][0]
+    assert _find(_scan(tmp_path, "export.csv", office.csv_dde()), "file.office_dde")
+
+
+def test_remote_template(tmp_path: Path) -> None:
+    url = "https://example.com/t/offer.dotm"
+    finding = _find(
+        _scan(tmp_path, "offer.docx", office.remote_template_docx(url)),
+        "file.office_remote_template",
+    )
+    assert finding.severity.value == "high"
+    assert finding.indicators == [url]
+
+
+def test_rtf_package_with_program(tmp_path: Path) -> None:
+    finding = _find(
+        _scan(tmp_path, "letter.rtf", office.rtf_package()), "file.office_embedded_object"
+    )
+    assert finding.severity.value == "high"
+    assert finding.evidence["filename"] == "invoice.exe"
+    assert finding.evidence["true_type"] == "pe"
+
+
+def test_rtf_equation(tmp_path: Path) -> None:
+    report = _scan(tmp_path, "quote.rtf", office.rtf_equation())
+    assert _find(report, "file.office_equation_object").severity.value == "high"
+
+
+def test_velvet_sweatshop_decrypted_and_analysed(tmp_path: Path) -> None:
+    report = _scan(tmp_path, "invoice.docm", office.encrypted_docx())
+    assert _find(report, "file.office_encrypted").severity.value == "medium"
+    assert _find(report, "file.office_macro").severity.value == "critical"
+
+
+def test_unknown_password_then_supplied(tmp_path: Path) -> None:
+    data = office.encrypted_docx("s3cret-example")
+    locked = _scan(tmp_path, "a.docm", data)
+    assert _find(locked, "file.office_encrypted").severity.value == "low"
+    assert not [f for r in locked.walk() for f in r.findings if f.rule == "file.office_macro"]
+    opened = _scan(tmp_path, "b.docm", data, passwords=("wrong", "s3cret-example"))
+    assert _find(opened, "file.office_encrypted").severity.value == "info"
+    assert _find(opened, "file.office_macro").severity.value == "critical"
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("report.docx", office.plain_docx()),
+        ("minutes.docx", office.local_template_docx()),
+        ("letter.rtf", office.plain_rtf()),
+        ("export.csv", b"name,amount\nalice,=SUM(A1:A2)\n"),
+    ],
+)
+def test_ordinary_documents_clean(tmp_path: Path, name: str, data: bytes) -> None:
+    report = _scan(tmp_path, name, data)
+    assert report.verdict.value == "clean"
+    assert not [f for r in report.walk() for f in r.findings if f.rule.startswith("file.office")]
+
+
+@pytest.mark.parametrize("cut", [100, 1000, 3000])
+def test_truncated_documents_do_not_crash(tmp_path: Path, cut: int) -> None:
+    for name, data in (("a.docm", office.macro_docm()), ("a.rtf", office.rtf_package())):
+        report = _scan(tmp_path, name, data[:cut])
+        assert not [
+            f for r in report.walk() for f in r.findings if f.rule == "file.inspector_error"
+        ]
