@@ -7,16 +7,18 @@ only (no executive, own-domain or role checks). Figures are printed (pytest -s);
 - phishing_pot: the issue asks for 90% suspicious or malicious. The corpus is split in two
   halves by the SHA-256 of each file name (even: DEV, odd: HOLDOUT; see ``split``). The checks
   added since the split were designed looking at DEV misses only; HOLDOUT is the honest
-  estimate. Reached: DEV 83.9% (706/841), HOLDOUT 80.8% (613/759); before those checks 69.6%
+  estimate. Reached: DEV 84.8% (713/841), HOLDOUT 81.7% (620/759); before those checks 69.6%
   and 69.3%. Added: spam topics in seven languages, opt-out text in HTML mail without
   List-Unsubscribe, machine-made sender addresses, much-abused TLDs, pictographs and money
   figures in the subject or sender name, a sender name that is a lure pitch, HTML-only mail
-  from a webmail mailbox, mostly-picture bodies, more impersonated retail and DeFi brands; a
-  newsletter's own click-tracking link showing another site no longer counts as deceptive.
-  DEV gained 14 points, HOLDOUT 11.5: the gap is the DEV tuning. The checks before the split
-  (42% -> 69%) were tuned on the whole corpus, so both halves share that optimism.
+  from a webmail mailbox, mostly-picture bodies, link hosts written in look-alike symbol
+  fonts, more impersonated retail and DeFi brands, a heavier malformed From; a newsletter's
+  own click-tracking link showing another site no longer counts as deceptive. DEV gained 15
+  points, HOLDOUT 12.4: the gap is the DEV tuning. The checks before the split (42% -> 69%)
+  were tuned on the whole corpus, so both halves share that optimism.
 - With the Authentication-Results headers stripped from phishing_pot (the ham has none, so
-  auth failures can never count against the ham): 78.5% (was 64.6%).
+  auth failures can never count against the ham): 79.4% (1271/1600; DEV 81.3%, HOLDOUT
+  77.3%; was 64.6%).
 - Ham: 0.95% flagged (26/2749; was 0.76%): hard_ham is 2002 commercial mail and the 1% bar
   leaves one message of margin. Advertising marks alone never flag a message (see
   mail.combined_signals), which is why most remaining misses stay clean: commercial spam
@@ -24,8 +26,9 @@ only (no executive, own-domain or role checks). Figures are printed (pytest -s);
   Caveat: the ham is from 2002 and cannot show modern habits. Checks that would only separate
   the eras (CSS-hidden preheaders, zero-size fonts) were left out; pictographs in the subject
   (no 2002 mail has them) count only as a mark of advertising, which never flags alone. The
-  SpamAssassin spam folder, of the same era as the ham, goes from 9.8% to 31.6% flagged.
-- Throughput (msg/s printed below) stayed within about 5% of the figure before these checks.
+  SpamAssassin spam folder, of the same era as the ham, goes from 9.8% to 31.8% flagged.
+- Throughput (msg/s printed below): the same as before these checks (phrase lists are now
+  searched only for phrases whose first word the text contains).
 The asserts guard what is reached, not the goal.
 """
 
@@ -42,9 +45,9 @@ from koban.mail import MailContext, scan_message
 from koban.model import Verdict
 from koban.profile import Profile
 
-PHISH_DEV_REACHED = 0.83  # the issue's target is 0.90: see the module docstring
-PHISH_REACHED = 0.80  # HOLDOUT, the honest figure
-PHISH_STRIPPED_REACHED = 0.78
+PHISH_DEV_REACHED = 0.84  # the issue's target is 0.90: see the module docstring
+PHISH_REACHED = 0.81  # HOLDOUT, the honest figure
+PHISH_STRIPPED_REACHED = 0.79
 HAM_MAX = 0.01
 # An Authentication-Results (or ARC-Authentication-Results) header with its folded lines.
 _AUTH_HEADER = re.compile(

@@ -50,7 +50,10 @@ _SERIAL_TAIL = re.compile(r"[a-z]+(?:\.[a-z]+)?\d{6,}")
 _LETTER_LABELS = re.compile(r"(?:^|\.)(?:[a-z0-9]\.){4,}")
 # Pictographs (emoji) and money or discount figures in a subject: bait for the eye.
 _PICTOGRAPH = re.compile(r"[\U0001f300-\U0001faff\u2600-\u27bf\u2b50\u2b55]")
-_MONEY = re.compile(r"[$€£]\s?\d|\d(?:[.,]\d+)?\s?(?:[$€£]|usd|eur|btc)\b|\d+\s?%", re.IGNORECASE)
+_MONEY = re.compile(
+    r"[$€£]\s?\d(?:[\d.,]*\d)?|\d(?:[\d.,]*\d)?\s?(?:[$€£]|(?:usd|eur|btc)\b)|\d+\s?%",
+    re.IGNORECASE,
+)
 
 
 def unsubscribe_offer(text: str) -> str | None:

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
+
+import idna
 
 from koban.mail.context import MailContext
 from koban.mail.lookalike import url_findings
@@ -100,6 +103,21 @@ def host_ip(host: str) -> str | None:
     return None
 
 
+def obfuscated_host(host: str) -> str | None:
+    """Why ``host`` is written to dodge filters (look-alike symbol fonts, characters no host
+    name may carry), or ``None``. Real internationalised names (münchen.de, 例え.jp) pass."""
+    if host.isascii():
+        return None
+    folded = unicodedata.normalize("NFKC", host)
+    if folded != host:
+        return f"written in look-alike symbol characters that browsers read as {folded}"
+    try:
+        idna.encode(host, uts46=False)
+    except (idna.IDNAError, UnicodeError):
+        return "it carries characters that no host name may contain"
+    return None
+
+
 def _visible_domain(text: str) -> str | None:
     m = _DOMAINISH.search(text.strip())
     if not m:
@@ -147,6 +165,17 @@ def check_link(link: Link, ctx: MailContext) -> LinkResult:
     res.host = host
     if not host:
         return res
+    odd = obfuscated_host(host)
+    if odd is not None:
+        res.findings.append(
+            make_finding(
+                "mail.link_obfuscated_host",
+                f"link host {host} is disguised: {odd}; written so to slip past filters",
+                evidence={"url": url[:300], "host": host},
+                indicators=[host],
+            )
+        )
+        res.weights["obfuscated_host"] = 2.5
     netloc = parts.netloc
     if "@" in netloc:
         userinfo = unquote(netloc.rsplit("@", 1)[0])

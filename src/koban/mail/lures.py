@@ -60,10 +60,40 @@ def score_spam(text: str, ctx: MailContext) -> LureScore:
     return score_phrases(text, ctx.spam_phrases)
 
 
+_ASCII_RUN = re.compile(r"[A-Za-z0-9]+")
+# Per phrase list: its phrases by their first ASCII word, and those that must always be looked
+# for (non-ASCII phrases, phrases not starting with a letter or digit).
+_INDEXES: dict[int, tuple[list[LurePhrase], dict[str, list[int]], list[int]]] = {}
+
+
+def _index(phrases: list[LurePhrase]) -> tuple[dict[str, list[int]], list[int]]:
+    got = _INDEXES.get(id(phrases))
+    if got is None or got[0] is not phrases:
+        by_word: dict[str, list[int]] = {}
+        always: list[int] = []
+        for i, lp in enumerate(phrases):
+            m = _ASCII_RUN.match(lp.phrase) if lp.latin else None
+            if m:
+                by_word.setdefault(m.group(0), []).append(i)
+            else:
+                always.append(i)
+        got = (phrases, by_word, always)
+        _INDEXES[id(phrases)] = got
+    return got[1], got[2]
+
+
 def score_phrases(text: str, phrases: list[LurePhrase]) -> LureScore:
-    """Per category the strongest phrase, +0.25 per further phrase (max +0.5), summed."""
+    """Per category the strongest phrase, +0.25 per further phrase (max +0.5), summed.
+
+    An ASCII phrase can only stand as a whole word where the text has its first word as a
+    whole run of letters and digits: only those phrases are searched (the same result as
+    searching all of them, several times faster on long lists)."""
+    by_word, always = _index(phrases)
+    words = set(_ASCII_RUN.findall(text)) & by_word.keys()
+    candidates = sorted(always + [i for w in words for i in by_word[w]])
     hits: dict[str, list[tuple[float, str]]] = {}
-    for lp in phrases:
+    for i in candidates:
+        lp = phrases[i]
         found = _find_word(text, lp.phrase) if lp.latin else lp.phrase in text
         if found:
             hits.setdefault(lp.category, []).append((lp.weight, lp.phrase))

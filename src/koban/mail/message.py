@@ -192,7 +192,7 @@ def _sender_checks(
                 evidence={"from": sender.address, "display": sender.display},
             )
         )
-        sig.add("malformed_sender", 1.0, "malformed From address")
+        sig.add("malformed_sender", 1.5, "malformed From address")
     domain = sender.domain
     outside = bool(domain) and not ctx.is_own(domain)
     freemail = bool(domain) and ctx.is_freemail(domain)
