@@ -242,7 +242,7 @@ def _is_pe(data: bytes) -> bool:
     """``MZ`` alone starts many text files ("MZ..."): a PE/DOS program has an e_lfanew to a
     ``PE\\0\\0`` header, or at least a DOS header of plausible size."""
     if len(data) < 64:
-        return False
+        return not _printable(data)  # a truncated DOS header, not a sentence starting "MZ"
     lfanew = struct.unpack_from("<I", data, 0x3C)[0]
     if lfanew + 4 <= len(data) and data[lfanew : lfanew + 4] == b"PE\x00\x00":
         return True

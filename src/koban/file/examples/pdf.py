@@ -153,3 +153,29 @@ def encrypted(password: str = "example-secret") -> bytes:  # noqa: S107 - an exa
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def xfa_form() -> bytes:
+    """An AcroForm with an (empty) XFA packet, as LiveCycle forms carry."""
+    xdp = b'<xdp:xdp xmlns:xdp="http://ns.adobe.com/xdp/"><template/></xdp:xdp>'
+    return build(
+        [
+            "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [] /XFA 4 0 R >> >>",
+            _PAGE_TREE,
+            _page(),
+            _stream(xdp),
+        ]
+    )
+
+
+def remote_action(target: str = "\\\\192.0.2.10\\share\\next.pdf") -> bytes:
+    """A link annotation whose action opens another PDF on a remote share (GoToR)."""
+    return build(
+        [
+            "<< /Type /Catalog /Pages 2 0 R >>",
+            _PAGE_TREE,
+            _page("4 0 R"),
+            "<< /Type /Annot /Subtype /Link /Rect [72 700 300 720] "
+            f"/A << /S /GoToR /F ({target}) /D [0 /Fit] >> >>",
+        ]
+    )
