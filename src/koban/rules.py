@@ -34,10 +34,21 @@ def _rule_packages() -> tuple[str, ...]:
 def _rule_path(package: str) -> Traversable:
     """The rule file of ``package``, found without importing the package (importing every
     analyser to read its rules would cost a second at every start)."""
-    name = package.rsplit(".", 1)[-1]
-    if _is_package(package):
-        return resources.files("koban") / name / "rules.yaml"
-    return resources.files("koban") / f"{name}.rules.yaml"
+    return _package_dir(package) / "rules.yaml" if _is_package(package) else _module_rules(package)
+
+
+def _package_dir(package: str) -> Traversable:
+    """Where ``package``'s files are: koban's own analysers by path, others (plug-ins, tests)
+    through importlib."""
+    parent, _, name = package.rpartition(".")
+    if parent == "koban":
+        return resources.files("koban") / name
+    return resources.files(package)
+
+
+def _module_rules(module: str) -> Traversable:
+    parent, _, name = module.rpartition(".")
+    return resources.files(parent or module) / f"{name}.rules.yaml"
 
 
 RULE_PACKAGES = _rule_packages()
@@ -85,7 +96,7 @@ def load_rule_file(package: str) -> RuleFile:
         rule_file = RuleFile.model_validate(data)
     except (YAMLError, ValidationError) as exc:
         raise InputError(str(path), f"invalid rule file: {exc}") from exc
-    parts = resources.files("koban") / name / "rules" if _is_package(package) else None
+    parts = _package_dir(package) / "rules" if _is_package(package) else None
     if parts is not None and parts.is_dir():
         for part in sorted(parts.iterdir(), key=lambda p: p.name):
             if not part.name.endswith(".yaml"):
