@@ -352,6 +352,8 @@ def _ooxml_macrosheets(data: bytes) -> str | None:
 def _dde(doc: _Doc) -> None:
     if doc.kind in ("slk",) or (doc.kind == "ole" and not _ole_may_have_dde(doc.data)):
         return
+    if doc.kind == "rtf" and b"\\fldinst" not in doc.data:
+        return  # DDE in RTF lives in field instructions (msodde re-parses RTF for seconds)
     try:
         from oletools import msodde
     except ImportError:  # pragma: no cover
