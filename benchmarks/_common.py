@@ -56,3 +56,15 @@ def run(cmd: list[str], *, env: dict[str, str] | None = None, stdout: int | None
 
 def koban_cmd() -> list[str]:
     return [sys.executable, "-m", "koban.cli"]
+
+
+def tree_size(root: Path) -> tuple[int, int]:
+    """Regular files (not links) under ``root``: how many, and their bytes."""
+    files = size = 0
+    for dirpath, _dirs, names in os.walk(root):
+        for name in names:
+            p = Path(dirpath) / name
+            if p.is_file() and not p.is_symlink():
+                files += 1
+                size += p.stat().st_size
+    return files, size

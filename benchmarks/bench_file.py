@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from _common import Run, koban_cmd, run, shared_data
+from _common import Run, koban_cmd, run, shared_data, tree_size
 
 FOLDERS = ("strelka-fixtures", "oletools-testdata", "yara-benign-binaries")
 RULE_SETS = ("jpcert-yara", "signature-base")
@@ -48,17 +48,6 @@ _STRING = re.compile(r'^\s*\$\w*\s*=\s*"((?:[^"\\]|\\.)*)"\s*([a-z ]*)', re.M)
 _HEX = re.compile(r"^\s*\$\w*\s*=\s*\{([^}]*)\}", re.M)
 _SHA256 = re.compile(r'^\s*(?:hash\d*|sha256)\s*=\s*"([0-9a-fA-F]{64})\s*"', re.M)
 _RULE = re.compile(r"^\s*(?:(?:private|global)\s+)*rule\s+(\w+)", re.M)
-
-
-def tree_size(root: Path) -> tuple[int, int]:
-    files = size = 0
-    for dirpath, _dirs, names in os.walk(root):
-        for name in names:
-            p = Path(dirpath) / name
-            if p.is_file() and not p.is_symlink():
-                files += 1
-                size += p.stat().st_size
-    return files, size
 
 
 def rule_files(data: Path) -> list[Path]:

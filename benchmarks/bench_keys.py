@@ -27,7 +27,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from _common import Run, koban_cmd, run
+from _common import Run, koban_cmd, run, tree_size
 
 BIN = Path(sys.executable).parent
 
@@ -45,17 +45,6 @@ def stdlib_copy() -> Path:
             symlinks=True,
         )
     return target
-
-
-def tree_size(root: Path) -> tuple[int, int]:
-    files = size = 0
-    for dirpath, _dirs, names in os.walk(root):
-        for name in names:
-            p = Path(dirpath) / name
-            if p.is_file() and not p.is_symlink():
-                files += 1
-                size += p.stat().st_size
-    return files, size
 
 
 def koban_findings(out: bytes) -> Counter[str]:

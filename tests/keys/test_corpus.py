@@ -24,20 +24,8 @@ import pytest
 from mnemonic import Mnemonic
 
 from koban.keys import Options, report_for
+from koban.keys.detectors.wordlists import LANGUAGES
 from koban.model import Report
-
-LANGUAGES = (
-    "english",
-    "japanese",
-    "korean",
-    "spanish",
-    "chinese_simplified",
-    "chinese_traditional",
-    "french",
-    "italian",
-    "czech",
-    "portuguese",
-)
 
 
 def _h(tag: str) -> bytes:
