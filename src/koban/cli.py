@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import json
 from collections.abc import Sequence
 from functools import partial
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +26,30 @@ from koban.clikit import (
 from koban.intel.store import IntelStore
 from koban.profile import Profile
 
+ANALYSER_GROUPS = ("mail", "url", "file", "keys", "chain", "tx", "serve")
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class _Koban(click.Group):
+    """Analyser packages contribute their command group as ``koban.<name>.commands:<name>``,
+    imported only when that command runs: ``koban keys scan`` does not pay for importing the
+    mail analyser."""
+
+    def _analysers(self) -> list[str]:
+        root = resources.files("koban")
+        return [n for n in ANALYSER_GROUPS if (root / n / "commands.py").is_file()]
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self._analysers()})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None and cmd_name in self._analysers():
+            module = importlib.import_module(f"koban.{cmd_name}.commands")
+            command = getattr(module, cmd_name)
+        return command
+
+
+@click.group(cls=_Koban, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="koban")
 @click.option(
     "--profile",
@@ -262,15 +284,6 @@ def intel_update(ctx: Context, feeds: tuple[str, ...], timeout: float) -> None:
         else:
             click.echo(f"feed {r.name}: {r.status}")
     exit_with(ctx, False)
-
-
-# Analyser packages contribute their command group as ``koban.<name>.commands:<name>``.
-for _name in ("mail", "url", "file", "keys", "chain", "tx", "serve"):
-    if (
-        importlib.util.find_spec(f"koban.{_name}") is not None
-        and importlib.util.find_spec(f"koban.{_name}.commands") is not None
-    ):
-        cli.add_command(getattr(importlib.import_module(f"koban.{_name}.commands"), _name))
 
 
 def main(argv: Sequence[str] | None = None) -> None:
