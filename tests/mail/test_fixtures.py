@@ -86,13 +86,22 @@ def test_attachment_children(fixtures: Path, ctx: MailContext) -> None:
     report = scan_message((fixtures / "lnk_in_zip.eml").read_bytes(), "m.eml", ctx)
     (att,) = [c for c in report.children if c.analyser == "mail"]
     assert att.target == "m.eml!documents.zip"
-    (member,) = att.children
+    (member,) = [c for c in att.children if c.analyser == "mail"]
     assert member.target == "m.eml!documents.zip!Invoice_2025-11.pdf.lnk"
     finding = next(f for f in member.findings if f.rule == "mail.attachment_dangerous_type")
     assert finding.kind == "attachment"
     assert finding.location is not None
     assert finding.location.path == "documents.zip!Invoice_2025-11.pdf.lnk"
     assert len(finding.evidence["sha256"]) == 64
+
+
+def test_attachments_also_get_the_file_triage(fixtures: Path, ctx: MailContext) -> None:
+    report = scan_message((fixtures / "lnk_in_zip.eml").read_bytes(), "m.eml", ctx)
+    (att,) = [c for c in report.children if c.analyser == "mail"]
+    (triage,) = [c for c in att.children if c.analyser == "file"]
+    assert triage.target == "documents.zip"
+    rules = {f.rule for r in triage.walk() for f in r.findings}
+    assert "file.double_extension" in rules or "file.type_mismatch" in rules, rules
 
 
 def test_password_zip_opened_with_body_password(fixtures: Path, ctx: MailContext) -> None:

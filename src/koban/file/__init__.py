@@ -13,10 +13,11 @@ from __future__ import annotations
 import base64
 import importlib
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from koban.containers import Blob, Problem, expand
+from koban.containers import Blob, Problem, expand, expand_bytes
 from koban.containers.files import iter_files
 from koban.errors import InputError
 from koban.file.context import FileContext, FileOptions
@@ -30,7 +31,15 @@ from koban.profile import Profile
 from koban.rules import Rule, make_finding
 from koban.scoring import finalise
 
-__all__ = ["FileContext", "FileItem", "FileOptions", "analyse", "inspect_item", "report_for"]
+__all__ = [
+    "FileContext",
+    "FileItem",
+    "FileOptions",
+    "analyse",
+    "bytes_report",
+    "inspect_item",
+    "report_for",
+]
 
 
 def inspect_item(item: FileItem, ctx: FileContext) -> list[Finding]:
@@ -75,15 +84,28 @@ def _parent(path: str) -> str | None:
 
 def file_report(path: Path, display: str, ctx: FileContext, target: str | None = None) -> Report:
     """The report of one file on disk, with a child report per archive member."""
+    passwords = tuple(p.encode() for p in ctx.options.passwords)
+    blobs = expand(path, display, ctx.options.limits, text=False, passwords=passwords)
+    return _tree(blobs, display, ctx, target, path)
+
+
+def bytes_report(data: bytes, display: str, ctx: FileContext) -> Report:
+    """The report of a file held in memory (a mail attachment), members as children."""
+    passwords = tuple(p.encode() for p in ctx.options.passwords)
+    blobs = expand_bytes(data, display, ctx.options.limits, text=False, passwords=passwords)
+    return _tree(blobs, display, ctx, None, None)
+
+
+def _tree(
+    blobs: Iterable[Blob | Problem],
+    display: str,
+    ctx: FileContext,
+    target: str | None,
+    path: Path | None,
+) -> Report:
     reports: dict[str, Report] = {}
     top: Report | None = None
-    for blob in expand(
-        path,
-        display,
-        ctx.options.limits,
-        text=False,
-        passwords=tuple(p.encode() for p in ctx.options.passwords),
-    ):
+    for blob in blobs:
         if isinstance(blob, Problem):
             owner = reports.get(blob.path) or reports.get(_parent(blob.path) or "") or top
             finding = make_finding(

@@ -177,6 +177,8 @@ class MailContext:
     download_sources: tuple[str, ...] = ()
     # The URL analyser's compiled brand index for this profile (look-alike checks).
     url_context: CheckContext = field(default_factory=build_context)
+    # Attachments also go through the file analyser (tables built on first use, then shared).
+    file_tables: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def build(

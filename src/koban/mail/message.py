@@ -154,6 +154,9 @@ def scan_message(raw: bytes, target: str, ctx: MailContext) -> Report:
                     f"{ctx.limits.max_attachments} were inspected",
                 )
             )
+        triage = _file_triage(att.data, name, ctx, passwords)
+        if triage is not None:
+            got.report.children.append(triage)
         report.children.append(got.report)
         for k, w in got.weights.items():
             sig.add(
@@ -169,6 +172,21 @@ def scan_message(raw: bytes, target: str, ctx: MailContext) -> Report:
     _intel(msg, ctx, report, sig, intel_targets)
     _combine(report, sig)
     return finalise(report)
+
+
+def _file_triage(data: bytes, name: str, ctx: MailContext, passwords: list[str]) -> Report | None:
+    """The file analyser's report of an attachment (a child of the attachment's report): LNK
+    targets, PDF actions, executables' signatures, YARA... Its findings raise the message's
+    score through the child; the mail checks above keep their own weights."""
+    from koban.file import FileContext, FileOptions, bytes_report
+
+    fctx = FileContext(ctx.profile, ctx.store, FileOptions(passwords=tuple(passwords)))
+    fctx.cache = ctx.file_tables  # compiled YARA rules and other tables: once per run
+    try:
+        triage = bytes_report(data, name, fctx)
+    except Exception:
+        return None
+    return triage if any(r.findings for r in triage.walk()) else None
 
 
 # --- sender ------------------------------------------------------------------------------------
