@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 lief.logging.disable()  # lief logs parse warnings on stderr; they become findings here
 
+
 def _pe_config() -> lief.PE.ParserConfig:
     config = lief.PE.ParserConfig()
     config.parse_reloc = False
