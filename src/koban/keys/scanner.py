@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
+import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from multiprocessing import get_context
 from pathlib import Path
@@ -30,6 +31,7 @@ from koban.containers.text import as_utf8, is_binary
 from koban.keys.derive import Derived, addresses
 from koban.keys.detectors import all_detectors
 from koban.keys.prefilter import Prefilter
+from koban.keys.published import PUBLISHED_KEYS
 from koban.keys.redact import redacted
 from koban.keys.secret import Secret
 
@@ -137,8 +139,21 @@ def scan_blob(blob: Blob, options: Options) -> list[Exposure]:
         return []
     out = []
     for secret in _prefilter(options.engine).secrets(data):
-        out.append(_exposure(secret, blob, _line_of(data, secret.start), options))
+        found = published(secret)
+        out.append(_exposure(found, blob, _line_of(data, found.start), options))
     return out
+
+
+def published(secret: Secret) -> Secret:
+    """``secret`` marked as a test vector when it is a key published as one (BIP32 roots of the
+    BIP39 vectors, bitcoinjs WIF fixtures: :mod:`koban.keys.published`)."""
+    if secret.test_vector:
+        return secret
+    digest = hashlib.sha256(secret.material.encode()).hexdigest()[:32]
+    source = PUBLISHED_KEYS.get(digest)
+    if source is None:
+        return secret
+    return replace(secret, test_vector=True, detail={**secret.detail, "test_vector_source": source})
 
 
 Item = Exposure | Problem
