@@ -110,3 +110,57 @@ def test_truncated_documents_do_not_crash(tmp_path: Path, cut: int) -> None:
         assert not [
             f for r in report.walk() for f in r.findings if f.rule == "file.inspector_error"
         ]
+
+
+def test_office_passwords_apart_from_archive_passwords(tmp_path: Path) -> None:
+    """``office_passwords`` (the CLI: only what the user supplied) replaces ``passwords`` for
+    documents, so archive-only passwords cost no key derivation."""
+    data = office.encrypted_docx("s3cret-example")
+    path = tmp_path / "a.docm"
+    path.write_bytes(data)
+    archive_only = FileOptions(passwords=("s3cret-example",), office_passwords=())
+    locked = report_for(str(path), FileContext(options=archive_only))
+    assert _find(locked, "file.office_encrypted").severity.value == "low"
+    supplied = FileOptions(passwords=("infected",), office_passwords=("s3cret-example",))
+    opened = report_for(str(path), FileContext(options=supplied))
+    assert _find(opened, "file.office_encrypted").severity.value == "info"
+
+
+def _msodde_fields(rtf: bytes) -> str:
+    import io
+
+    from oletools import msodde
+
+    try:
+        return str(msodde.process_rtf(io.BytesIO(rtf), msodde.FIELD_FILTER_DDE))
+    except Exception:  # msodde gives up on this RTF: no DDE reported
+        return ""
+
+
+@pytest.mark.parametrize(
+    ("rtf", "may"),
+    [
+        (rb"{\rtf1{\field{\*\fldinst DDEAUTO c:\\a.exe}}}", True),
+        (rb"{\rtf1{\field{\*\fldinst{\rtlch\af1 } dde x}}}", True),
+        (
+            rb"{\rtf1{\fldinst\
+ DDE x}}",
+            True,
+        ),
+        (rb"{\rtf1{\fldinst{\comment x} DDE y}}", True),  # nested destination: msodde decides
+        (rb"{\rtf1{\fldinst{\*\comment x} DDE y}}", False),  # "\*" is the field's first text
+        (rb"{\rtf1{\fldinst \{ DDE x}}", False),
+        (rb"{\rtf1{\fldinst \'44DE x}}", False),  # msodde does not decode hex escapes
+        (rb"{\rtf1{\field{\*\fldinst  HYPERLINK x}}}", False),
+        (rb"{\rtf1{\fldinst}{DDE x}}", False),  # the field closed before the text
+        (rb"{\rtf1 no fields at all}", False),
+    ],
+)
+def test_rtf_dde_precheck_agrees_with_msodde(rtf: bytes, may: bool) -> None:
+    from koban.file.inspectors.office import _rtf_may_have_dde
+
+    assert _rtf_may_have_dde(rtf) is may
+    if not may:  # skipping msodde must never hide a field it would report
+        assert _msodde_fields(rtf) == ""
+    else:
+        assert _msodde_fields(rtf)

@@ -17,12 +17,21 @@ def file() -> None:
     """Files: is this download what it claims, from where it claims, and clean?"""
 
 
-def _passwords(values: tuple[str, ...], password_file: str | None) -> tuple[str, ...]:
+ARCHIVE_DEFAULTS = ("infected", "malware", "virus")  # what malware archives are locked with
+
+
+def _supplied(values: tuple[str, ...], password_file: str | None) -> tuple[str, ...]:
+    """The passwords the user gave (``--password``, ``--password-file``), in order."""
     out = list(values)
     if password_file:
         text = Path(password_file).read_text(encoding="utf-8", errors="replace")
         out += [line.strip() for line in text.splitlines() if line.strip()]
-    return tuple(dict.fromkeys([*out, "infected", "malware", "virus"]))
+    return tuple(dict.fromkeys(out))
+
+
+def _passwords(values: tuple[str, ...], password_file: str | None) -> tuple[str, ...]:
+    """Archive passwords: the user's, then the usual malware-archive ones."""
+    return tuple(dict.fromkeys([*_supplied(values, password_file), *ARCHIVE_DEFAULTS]))
 
 
 @file.command("scan")
@@ -83,6 +92,7 @@ def scan(
         signature=Path(signature) if signature else None,
         known_good=Path(known_good) if known_good else None,
         passwords=_passwords(passwords, password_file),
+        office_passwords=_supplied(passwords, password_file),
     )
 
     def prepare(profile: Profile, store: IntelStore) -> Analyse:
