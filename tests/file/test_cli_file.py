@@ -118,6 +118,15 @@ def test_folder_json(folder: Path) -> None:
     assert by_target["report.docx"]["verdict"] == "clean"
 
 
+def test_jobs_do_not_change_the_report(folder: Path) -> None:
+    """--jobs 0 (the default, one worker per core) and --jobs 3 give --jobs 1's report."""
+    one = _run("file", "scan", "--format", "json", "--jobs", "1", str(folder))
+    for jobs in ("0", "3"):
+        many = _run("file", "scan", "--format", "json", "--jobs", jobs, str(folder))
+        assert (many.exit_code, _reports(many)) == (one.exit_code, _reports(one))
+    assert _run("file", "scan", "--jobs", "-1", str(folder)).exit_code == 2
+
+
 def test_folder_text_and_sarif(folder: Path) -> None:
     text = _run("file", "scan", str(folder))
     assert text.exit_code == 1

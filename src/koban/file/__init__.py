@@ -24,6 +24,7 @@ from koban.file.context import FileContext, FileOptions
 from koban.file.identify import identify
 from koban.file.inspectors import all_inspectors
 from koban.file.item import FileItem
+from koban.file.parallel import reports, workers
 from koban.intel.records import YaraRuleFile
 from koban.intel.store import IntelStore
 from koban.model import Finding, Location, Report
@@ -147,8 +148,13 @@ def report_for(target: str, ctx: FileContext) -> Report:
     if not root.is_dir():
         raise InputError(target, "not a regular file or directory")
     report = Report(analyser="file", target=target)
-    for path, display in iter_files(root):
-        report.children.append(file_report(path, display, ctx))
+    files = list(iter_files(root))
+    jobs = workers(ctx.options.jobs, len(files))
+    if jobs > 1:
+        report.children.extend(reports(files, ctx, jobs))
+    else:
+        for path, display in files:
+            report.children.append(file_report(path, display, ctx))
     return finalise(report)
 
 

@@ -65,6 +65,13 @@ def _passwords(values: tuple[str, ...], password_file: str | None) -> tuple[str,
     type=click.Path(exists=True, dir_okay=False),
     help="archive passwords to try, one a line",
 )
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="worker processes for the files of a folder (0: one per core)",
+)
 @click.pass_obj
 def scan(
     ctx: Context,
@@ -78,6 +85,7 @@ def scan(
     known_good: str | None,
     passwords: tuple[str, ...],
     password_file: str | None,
+    jobs: int,
 ) -> None:
     """Triage files, folders and archives (recursively, bounded): true type, Office macros and
     DDE, PDF actions, LNK targets, disk images, Electron apps, package install hooks,
@@ -93,6 +101,7 @@ def scan(
         known_good=Path(known_good) if known_good else None,
         passwords=_passwords(passwords, password_file),
         office_passwords=_supplied(passwords, password_file),
+        jobs=jobs,
     )
 
     def prepare(profile: Profile, store: IntelStore) -> Analyse:

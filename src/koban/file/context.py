@@ -28,6 +28,7 @@ class FileOptions:
     office_passwords: tuple[str, ...] | None = None
     known_good: Path | None = None  # --known-good FILE: manifest of a good build's hashes
     limits: Limits = field(default_factory=Limits)
+    jobs: int = 1  # worker processes for a folder's files (0: one per core)
 
     @property
     def document_passwords(self) -> tuple[str, ...]:
