@@ -179,6 +179,7 @@ class MailContext:
     url_context: CheckContext = field(default_factory=build_context)
     # Attachments also go through the file analyser (tables built on first use, then shared).
     file_tables: dict[str, Any] = field(default_factory=dict)
+    _heads: dict[str, list[tuple[str, ...]]] | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def build(
@@ -263,14 +264,23 @@ class MailContext:
         return _norm_words(display)
 
     def brands_in(self, words: list[str]) -> list[tuple[str, list[str]]]:
-        found = []
-        for key, entry in self.brands.items():
-            n = len(key)
-            for i in range(len(words) - n + 1):
-                if tuple(words[i : i + n]) == key:
-                    found.append(entry)
-                    break
-        return found
+        """The brands whose word sequence occurs in ``words``, in the brand list's order."""
+        by_first = self._brand_heads()
+        hit: set[tuple[str, ...]] = set()
+        for i, word in enumerate(words):
+            for key in by_first.get(word, ()):
+                if tuple(words[i : i + len(key)]) == key:
+                    hit.add(key)
+        return [entry for key, entry in self.brands.items() if key in hit] if hit else []
+
+    def _brand_heads(self) -> dict[str, list[tuple[str, ...]]]:
+        """Brand word sequences by their first word (built on first use)."""
+        if self._heads is None:
+            self._heads = {}
+            for key in self.brands:
+                if key:
+                    self._heads.setdefault(key[0], []).append(key)
+        return self._heads
 
     def cjk_brands_in(self, display: str) -> list[tuple[str, list[str]]]:
         t = unicodedata.normalize("NFKC", display).casefold()
