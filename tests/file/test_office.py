@@ -164,3 +164,39 @@ def test_rtf_dde_precheck_agrees_with_msodde(rtf: bytes, may: bool) -> None:
         assert _msodde_fields(rtf) == ""
     else:
         assert _msodde_fields(rtf)
+
+
+def _rtfobj_objects(rtf: bytes) -> int:
+    from oletools import rtfobj
+
+    parser = rtfobj.RtfObjParser(rtf)
+    parser.parse()
+    return len(parser.objects)
+
+
+@pytest.mark.parametrize(
+    ("rtf", "may"),
+    [
+        (rb"{\rtf1{\object{\*\objdata 0105}}}", True),
+        (rb"{\rtf1{\object{\*\objdata0105}}}", True),
+        (rb"{\rtf1 the \\objdata control word, escaped}", False),
+        (rb"{\rtf1 \\\objdata 0105}", True),  # "\\" then a real \objdata
+        (rb"{\rtf1 \'e9\\objdata}", False),
+        (rb"{\rtf1 \'\\\objdata 01}", True),  # "\'" skips two bytes: the pairing shifts
+        (rb"{\rtf1 \bin4 abcd \\objdata}", True),  # \bin skips bytes: rtfobj decides
+        (rb"{\rtf1 plain}", False),
+    ],
+)
+def test_rtf_object_precheck_agrees_with_rtfobj(rtf: bytes, may: bool) -> None:
+    from koban.file.inspectors.office import _rtf_may_have_objects
+
+    assert _rtf_may_have_objects(rtf) is may
+    if not may:  # skipping rtfobj must never hide an object it would find
+        assert _rtfobj_objects(rtf) == 0
+
+
+def test_rtf_object_precheck_on_real_object() -> None:
+    from koban.file.inspectors.office import _rtf_may_have_objects
+
+    data = office.rtf_equation()
+    assert _rtf_may_have_objects(data) and _rtfobj_objects(data) >= 1

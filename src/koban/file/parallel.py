@@ -47,9 +47,13 @@ def _one(job: tuple[str, str]) -> Report:
 
 
 def _warm(ctx: FileContext) -> None:
-    """Build in the parent what every worker would otherwise build again (the YARA rules)."""
+    """Build in the parent what every worker would otherwise build again: the inspectors'
+    modules and the YARA rules (lief, oletools and the URL tables stay lazy: a folder may not
+    need them)."""
+    from koban.file.inspectors import all_inspectors
     from koban.file.inspectors.yara_rules import rule_set
 
+    all_inspectors()
     rule_set(ctx)
 
 

@@ -588,6 +588,28 @@ def _equation(doc: _Doc, where: str) -> None:
     )
 
 
+def _odd_run_before(pattern: bytes, data: bytes) -> Iterator[re.Match[bytes]]:
+    """Each ``pattern`` preceded by an odd run of backslashes: a control word or symbol, as
+    long as nothing before it shifted the parser's pairing of ``\\\\``."""
+    for m in re.finditer(rb"(\\+)" + pattern, data):
+        if len(m.group(1)) % 2:
+            yield m
+
+
+def _rtf_may_have_objects(data: bytes) -> bool:
+    """False only when rtfobj cannot find an embedded object: it builds one per ``\\objdata``
+    destination, a control word that must then be in the bytes as such (an even run of
+    backslashes before it is escaped text). What could shift the parser off that reading,
+    ``\\binN`` (skips N bytes) or ``\\'`` followed by a backslash (skips two bytes), makes
+    it answer True."""
+    if next(_odd_run_before(rb"bin", data), None) is not None:
+        return True
+    for m in _odd_run_before(rb"'", data):
+        if b"\\" in data[m.end() : m.end() + 2]:
+            return True
+    return next(_odd_run_before(rb"objdata", data), None) is not None
+
+
 def _rtf(doc: _Doc) -> None:
     head = doc.data[: 4 << 20]
     m = _RTF_TEMPLATE.search(head)
@@ -601,6 +623,8 @@ def _rtf(doc: _Doc) -> None:
                 evidence={"target": target[:1000]},
                 indicators=[target[:1000]],
             )
+    if not _rtf_may_have_objects(doc.data):
+        return  # rtfobj would parse it all (seconds for a large RTF) to find no object
     try:
         from oletools import rtfobj
     except ImportError:  # pragma: no cover
