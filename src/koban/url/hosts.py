@@ -17,7 +17,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from typing import Final
 from urllib.parse import unquote
 
 import idna
@@ -38,64 +38,156 @@ _WIDE = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3002: 0x2E, 0xFF6
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
-@dataclass(frozen=True, slots=True)
 class Host:
-    """A host name or IP address, canonical and as shown."""
+    """A host name or IP address, canonical and as shown.
 
-    ascii: str  # A-labels, lower case, no trailing dot; an IP in its canonical form
-    unicode: str  # U-labels (what a browser's address bar shows)
-    ip: IpAddress | None = None
-    ip_form: str | None = None  # dotted | decimal | hex | octal | short | mixed | ipv6
-    registrable: str | None = None  # eTLD+1 (A-labels); None for IPs and bare suffixes
-    suffix: str | None = None  # the public suffix (A-labels)
-    idna_error: str | None = None  # the name is not valid IDNA (browsers may refuse it)
-    # derived (set in __post_init__):
-    core: str = field(init=False)  # registrable without suffix: bitflyer of www.bitflyer.co.jp
-    core_unicode: str = field(init=False)  # core in Unicode form: аррӏе of xn--80ak6aa92e.com
-    subdomain: str = field(init=False)  # what precedes the registrable domain ("www"), or ""
+    Immutable by contract (``Final`` attributes, checked by mypy) but a plain class with
+    ``__slots__`` rather than a frozen dataclass: every cold check builds one, and a frozen
+    dataclass pays an ``object.__setattr__`` call per field."""
+
+    __slots__ = (
+        "ascii",
+        "core",
+        "core_unicode",
+        "idna_error",
+        "ip",
+        "ip_form",
+        "registrable",
+        "subdomain",
+        "suffix",
+        "unicode",
+    )
+
+    ascii: Final[str]  # A-labels, lower case, no trailing dot; an IP in its canonical form
+    unicode: Final[str]  # U-labels (what a browser's address bar shows)
+    ip: Final[IpAddress | None]
+    ip_form: Final[str | None]  # dotted | decimal | hex | octal | short | mixed | ipv6
+    registrable: Final[str | None]  # eTLD+1 (A-labels); None for IPs and bare suffixes
+    suffix: Final[str | None]  # the public suffix (A-labels)
+    idna_error: Final[str | None]  # the name is not valid IDNA (browsers may refuse it)
+    # derived, computed once here (read many times per check):
+    core: Final[str]  # registrable without suffix: bitflyer of www.bitflyer.co.jp
+    core_unicode: Final[str]  # core in Unicode form: аррӏе of xn--80ak6aa92e.com
+    subdomain: Final[str]  # what precedes the registrable domain ("www"), or ""
+
+    def __init__(
+        self,
+        ascii: str,
+        unicode: str,
+        ip: IpAddress | None = None,
+        ip_form: str | None = None,
+        registrable: str | None = None,
+        suffix: str | None = None,
+        idna_error: str | None = None,
+    ) -> None:
+        self.ascii = ascii
+        self.unicode = unicode
+        self.ip = ip
+        self.ip_form = ip_form
+        self.registrable = registrable
+        self.suffix = suffix
+        self.idna_error = idna_error
+        if registrable is None or suffix is None:
+            core = ascii.split(".", 1)[0]
+            core_unicode = unicode.split(".", 1)[0]
+            subdomain = ""
+        else:
+            core = core_unicode = registrable[: -len(suffix) - 1]
+            subdomain = "" if registrable == ascii else ascii[: -len(registrable) - 1]
+            if unicode != ascii:
+                shown = unicode.split(".")
+                index = ascii.count(".") - suffix.count(".") - 1
+                if len(shown) == ascii.count(".") + 1:
+                    core_unicode = shown[index]
+        self.core = core
+        self.core_unicode = core_unicode
+        self.subdomain = subdomain
+
+    def _fields(self) -> tuple[object, ...]:
+        return (
+            self.ascii,
+            self.unicode,
+            self.ip,
+            self.ip_form,
+            self.registrable,
+            self.suffix,
+            self.idna_error,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not Host:
+            return NotImplemented
+        assert isinstance(other, Host)
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        names = ("ascii", "unicode", "ip", "ip_form", "registrable", "suffix", "idna_error")
+        inner = ", ".join(f"{n}={v!r}" for n, v in zip(names, self._fields(), strict=True))
+        return f"Host({inner})"
 
     @property
     def labels(self) -> list[str]:
         return self.ascii.split(".")
-
-    def __post_init__(self) -> None:
-        # core, core_unicode and subdomain are read many times per check: computed once here
-        if self.registrable is None or self.suffix is None:
-            core = self.ascii.split(".", 1)[0]
-            core_unicode = self.unicode.split(".", 1)[0]
-            subdomain = ""
-        else:
-            core = self.registrable[: -len(self.suffix) - 1]
-            subdomain = (
-                "" if self.registrable == self.ascii else self.ascii[: -len(self.registrable) - 1]
-            )
-            core_unicode = core
-            if self.unicode != self.ascii:
-                shown = self.unicode.split(".")
-                index = self.ascii.count(".") - self.suffix.count(".") - 1
-                if len(shown) == self.ascii.count(".") + 1:
-                    core_unicode = shown[index]
-        object.__setattr__(self, "core", core)
-        object.__setattr__(self, "core_unicode", core_unicode)
-        object.__setattr__(self, "subdomain", subdomain)
 
     def show(self) -> str:
         """``xn--...`` names with their Unicode form: ``xn--80ak6aa92e.com (аррӏе.com)``."""
         return self.ascii if self.unicode == self.ascii else f"{self.ascii} ({self.unicode})"
 
 
-@dataclass(frozen=True, slots=True)
 class Target:
-    """One input: a URL, a bare domain, or an e-mail address."""
+    """One input: a URL, a bare domain, or an e-mail address (immutable by contract; slotted
+    for the same reason as ``Host``)."""
 
-    text: str  # the input exactly as given
-    kind: str  # url | domain | email
-    host: Host
-    scheme: str | None = None
-    userinfo: str | None = None  # text before the last "@" of a URL's authority
-    port: int | None = None
-    rest: str = ""  # path, query and fragment, as written
-    wide: bool = False  # written with full-width forms
+    __slots__ = ("host", "kind", "port", "rest", "scheme", "text", "userinfo", "wide")
+    _NAMES = ("text", "kind", "host", "scheme", "userinfo", "port", "rest", "wide")
+
+    text: Final[str]  # the input exactly as given
+    kind: Final[str]  # url | domain | email
+    host: Final[Host]
+    scheme: Final[str | None]
+    userinfo: Final[str | None]  # text before the last "@" of a URL's authority
+    port: Final[int | None]
+    rest: Final[str]  # path, query and fragment, as written
+    wide: Final[bool]  # written with full-width forms
+
+    def __init__(
+        self,
+        text: str,
+        kind: str,
+        host: Host,
+        scheme: str | None = None,
+        userinfo: str | None = None,
+        port: int | None = None,
+        rest: str = "",
+        wide: bool = False,
+    ) -> None:
+        self.text = text
+        self.kind = kind
+        self.host = host
+        self.scheme = scheme
+        self.userinfo = userinfo
+        self.port = port
+        self.rest = rest
+        self.wide = wide
+
+    def _fields(self) -> tuple[object, ...]:
+        return tuple(getattr(self, n) for n in Target._NAMES)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not Target:
+            return NotImplemented
+        assert isinstance(other, Target)
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{n}={getattr(self, n)!r}" for n in Target._NAMES)
+        return f"Target({inner})"
 
 
 def _unicode_label(label: str) -> tuple[str, str | None]:
