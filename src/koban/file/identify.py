@@ -281,7 +281,10 @@ def _printable(sample: bytes) -> bool:
         return False
     if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
         return True  # UTF-16 with a byte-order mark
-    return not any(b < 9 or 13 < b < 32 for b in sample if b != 27)
+    return _CONTROL_BYTE.search(sample) is None
+
+
+_CONTROL_BYTE = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")  # below 32 except \t-\r and ESC
 
 
 # -- zip-based formats ------------------------------------------------------------------------
