@@ -8,7 +8,7 @@ from pathlib import Path
 
 from koban.file import FileContext, FileItem, FileOptions, report_for
 from koban.file.examples import office
-from koban.file.parallel import workers
+from koban.file.parallel import heavy_modules, workers
 from koban.intel.records import YaraRuleFile
 from koban.intel.store import IntelStore
 from koban.model import Finding
@@ -83,3 +83,20 @@ def test_workers_open_their_own_store(tmp_path: Path, store: IntelStore) -> None
     assert seen == {"worker own"}
     assert ctx.store is store  # the parent's context keeps its connection
     assert store.connection.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_heavy_modules_from_first_bytes_and_names(tmp_path: Path) -> None:
+    files = {
+        "notes.txt": b"hello",
+        "tool.bin": b"MZ\x90\x00rest",
+        "report.DOCX": b"PK\x03\x04",
+        "old.doc": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    listed = [(tmp_path / n, n) for n in files]
+    assert heavy_modules(listed[:1]) == []
+    assert heavy_modules(listed[:2]) == ["koban.file.binaries.analysis"]
+    assert "oletools.olevba" in heavy_modules([listed[2]])
+    assert "msoffcrypto" in heavy_modules([listed[3]])
+    assert heavy_modules([(tmp_path / "gone.exe", "gone.exe")]) == []

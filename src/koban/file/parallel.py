@@ -10,8 +10,11 @@ anything built on the parent's, such as the URL analyser's context).
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import os
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
@@ -46,22 +49,53 @@ def _one(job: tuple[str, str]) -> Report:
     return file_report(Path(job[0]), job[1], _WORKER)
 
 
-def _warm(ctx: FileContext) -> None:
+_PROGRAM_MAGIC = (b"MZ", b"\x7fELF", b"\xca\xfe\xba\xbe", b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe")
+_OFFICE_MAGIC = (b"\xd0\xcf\x11\xe0", b"{\\rt")
+_OFFICE_NAME = re.compile(r"(?i)\.(?:doc|dot|xls|xlt|xla|ppt|pps|pot)[mxab]?$|\.(?:rtf|od[tsp])$")
+_PEEK = 2000  # files whose first bytes are looked at before forking
+
+
+def _heads(files: Sequence[tuple[Path, str]]) -> Iterator[tuple[str, bytes]]:
+    for path, display in files[:_PEEK]:
+        try:
+            with path.open("rb") as fh:
+                yield display, fh.read(8)
+        except OSError:
+            continue
+
+
+def heavy_modules(files: Sequence[tuple[Path, str]]) -> list[str]:
+    """The lazily imported libraries the folder's files will need, judged from first bytes and
+    names: lief for programs, oletools and msoffcrypto for Office documents."""
+    programs = office = False
+    for display, head in _heads(files):
+        programs = programs or head.startswith(_PROGRAM_MAGIC)
+        office = office or head.startswith(_OFFICE_MAGIC) or bool(_OFFICE_NAME.search(display))
+    wanted = ["koban.file.binaries.analysis"] if programs else []
+    if office:
+        wanted += ["oletools.olevba", "oletools.msodde", "oletools.oleobj", "msoffcrypto"]
+    return wanted
+
+
+def _warm(ctx: FileContext, files: Sequence[tuple[Path, str]]) -> None:
     """Build in the parent what every worker would otherwise build again: the inspectors'
-    modules and the YARA rules (lief, oletools and the URL tables stay lazy: a folder may not
-    need them)."""
+    modules, the YARA rules, and the heavy libraries the files need (a folder that needs
+    neither lief nor oletools does not pay for them)."""
     from koban.file.inspectors import all_inspectors
     from koban.file.inspectors.yara_rules import rule_set
 
     all_inspectors()
     rule_set(ctx)
+    for name in heavy_modules(files):
+        with contextlib.suppress(ImportError):  # then the inspector reports it, as without us
+            importlib.import_module(name)
 
 
 def reports(files: Sequence[tuple[Path, str]], ctx: FileContext, jobs: int) -> list[Report]:
     """The report of each ``(path, display)`` in ``files``, in that order, from ``jobs`` forked
     workers (the caller has already decided that more than one is worth it)."""
     global _WORKER
-    _warm(ctx)
+    _warm(ctx, files)
     _WORKER = ctx
     try:
         with ProcessPoolExecutor(
