@@ -100,3 +100,10 @@ def test_heavy_modules_from_first_bytes_and_names(tmp_path: Path) -> None:
     assert "oletools.olevba" in heavy_modules([listed[2]])
     assert "msoffcrypto" in heavy_modules([listed[3]])
     assert heavy_modules([(tmp_path / "gone.exe", "gone.exe")]) == []
+
+
+def test_heavy_modules_for_pdf_and_7z(tmp_path: Path) -> None:
+    (tmp_path / "a.pdf").write_bytes(b"%PDF-1.7\n")
+    (tmp_path / "b.7z").write_bytes(b"7z\xbc\xaf\x27\x1c\x00\x04")
+    files = [(tmp_path / "a.pdf", "a.pdf"), (tmp_path / "b.7z", "b.7z")]
+    assert heavy_modules(files) == ["pypdf", "py7zr"]

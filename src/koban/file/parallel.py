@@ -66,26 +66,30 @@ def _heads(files: Sequence[tuple[Path, str]]) -> Iterator[tuple[str, bytes]]:
 
 def heavy_modules(files: Sequence[tuple[Path, str]]) -> list[str]:
     """The lazily imported libraries the folder's files will need, judged from first bytes and
-    names: lief for programs, oletools and msoffcrypto for Office documents."""
-    programs = office = False
+    names: lief for programs, oletools and msoffcrypto for Office documents, pypdf, py7zr."""
+    programs = office = pdf = sevenzip = False
     for display, head in _heads(files):
         programs = programs or head.startswith(_PROGRAM_MAGIC)
         office = office or head.startswith(_OFFICE_MAGIC) or bool(_OFFICE_NAME.search(display))
+        pdf = pdf or head.startswith(b"%PDF")
+        sevenzip = sevenzip or head.startswith(b"7z\xbc\xaf\x27\x1c")
     wanted = ["koban.file.binaries.analysis"] if programs else []
     if office:
         wanted += ["oletools.olevba", "oletools.msodde", "oletools.oleobj", "msoffcrypto"]
-    return wanted
+    return wanted + ["pypdf"] * pdf + ["py7zr"] * sevenzip
 
 
 def _warm(ctx: FileContext, files: Sequence[tuple[Path, str]]) -> None:
     """Build in the parent what every worker would otherwise build again: the inspectors'
-    modules, the YARA rules, and the heavy libraries the files need (a folder that needs
+    modules, the YARA rules, libmagic, and the heavy libraries the files need (a folder that needs
     neither lief nor oletools does not pay for them)."""
+    from koban.file.identify import describe
     from koban.file.inspectors import all_inspectors
     from koban.file.inspectors.yara_rules import rule_set
 
     all_inspectors()
     rule_set(ctx)
+    describe(b"\x00")  # loads libmagic's database
     for name in heavy_modules(files):
         with contextlib.suppress(ImportError):  # then the inspector reports it, as without us
             importlib.import_module(name)
