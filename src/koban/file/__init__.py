@@ -139,7 +139,10 @@ def _tree(
 
 
 def report_for(target: str, ctx: FileContext) -> Report:
-    """The finalised report for a file or a folder. Raises InputError if it is unusable."""
+    """The finalised report for a file or a folder. Raises InputError if it is unusable.
+
+    A folder's files are spread over ``ctx.options.jobs`` forked workers (:mod:`.parallel`);
+    the children stay in the folder's sorted order whatever the number of workers."""
     root = Path(target)
     if not root.exists():
         raise InputError(target, "no such file or directory")

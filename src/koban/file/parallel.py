@@ -14,6 +14,7 @@ import contextlib
 import importlib
 import os
 import re
+import warnings
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
@@ -91,7 +92,10 @@ def _warm(ctx: FileContext, files: Sequence[tuple[Path, str]]) -> None:
     rule_set(ctx)
     describe(b"\x00")  # loads libmagic's database
     for name in heavy_modules(files):
-        with contextlib.suppress(ImportError):  # then the inspector reports it, as without us
+        # As the inspectors import them: a missing one is theirs to report, and the deprecation
+        # warnings these libraries raise on import (pyparsing's, under olevba) are not ours.
+        with contextlib.suppress(ImportError), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             importlib.import_module(name)
 
 
