@@ -24,12 +24,6 @@ from koban.errors import InputError
 from koban.url.hosts import parse_host
 from koban.url.skeletons import key
 
-_hs: Any
-try:  # pragma: no cover - depends on the platform (x86_64 wheels only)
-    import hyperscan as _hs
-except ImportError:  # pragma: no cover
-    _hs = None
-
 CATEGORIES = ("exchange-jp", "exchange", "wallet", "defi", "explorer", "lure")
 MIN_NAME = 3  # names shorter than this are never matched (g.co, t.me, wa.me...)
 MIN_STRONG = 5  # shorter core labels (okx, goo, aka, zaif) are weak: too many words contain them
@@ -149,14 +143,6 @@ class BrandIndex:
     lure_ends: frozenset[str] = frozenset()
     hyphenated_lures: tuple[str, ...] = ()
     bounded: dict[str, Name] = field(default_factory=dict)  # keywords matched as whole tokens
-    # Hyperscan database of the keywords as plain literals (None without hyperscan): a text
-    # containing none of them cannot match ``keyword_regex``, and most texts contain none
-    _screen: Any = field(default=None, repr=False, compare=False)
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        state["_screen"] = None  # not picklable; rebuilt by ``finish`` when needed
-        return state
 
     # -- building ---------------------------------------------------------------------------
 
@@ -256,7 +242,6 @@ class BrandIndex:
             parts.append(rf"(?<![a-z0-9])(?:{trie_regex(self.bounded)})(?![a-z0-9])")
         if parts:
             self.keyword_regex = re.compile("|".join(parts))
-            self._screen = _literal_screen(self.keyword_names)
         return self
 
     # -- lookups ------------------------------------------------------------------------------
@@ -271,42 +256,14 @@ class BrandIndex:
         """Distinctive keywords inside ``text``: (position, keyword, name), longest first."""
         if self.keyword_regex is None:
             return []
-        if self._screen is not None:
-            found: list[bool] = []
-            self._screen.scan(
-                text.encode("utf-8", "surrogatepass"), match_event_handler=_stop, context=found
-            )
-            if not found:  # the common case: no keyword at all (2 us, where re takes 3-7)
-                return []
         first = self.keyword_regex.search(text)
-        if first is None:  # no keyword where the regex wants one, no list built
+        if first is None:  # the common case: no keyword at all, no list built
             return []
         names = self.keyword_names
         out = [(m.start(), m.group(), names[m.group()]) for m in self.keyword_regex.finditer(text)]
         if len(out) > 1:
             out.sort(key=lambda h: -len(h[1]))
         return out
-
-
-def _stop(_id: int, _start: int, _end: int, _flags: int, found: list[bool]) -> None:
-    found.append(True)  # (stopping the scan would raise ScanTerminated: texts are short)
-
-
-def _literal_screen(words: Iterable[str]) -> Any:
-    """A Hyperscan block-mode database of ``words`` as literals, or None without Hyperscan."""
-    if _hs is None:  # pragma: no cover - depends on the platform
-        return None
-    literals = sorted({w.encode("utf-8") for w in words if w})
-    if not literals:
-        return None
-    db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
-    db.compile(
-        expressions=[re.escape(w) for w in literals],
-        ids=list(range(len(literals))),
-        elements=len(literals),
-        flags=[_hs.HS_FLAG_SINGLEMATCH] * len(literals),
-    )
-    return db
 
 
 def trie_regex(words: Iterable[str]) -> str:
