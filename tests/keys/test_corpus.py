@@ -23,6 +23,7 @@ import py7zr
 import pytest
 from mnemonic import Mnemonic
 
+from koban.file.examples import pdf
 from koban.keys import Options, report_for
 from koban.keys.detectors.wordlists import LANGUAGES
 from koban.model import Report
@@ -206,34 +207,23 @@ def _xlsx(text: str) -> bytes:
 
 
 def _pdf(text: str) -> bytes:
-    lines = text.splitlines()
-    shown = b" T* ".join(
-        b"(%s) Tj"
-        % line.encode("latin-1").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
-        for line in lines
+    """One page in Courier, a line of the PDF per line of ``text`` (page wide enough for keys)."""
+    escaped = (
+        line.encode("latin-1").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+        for line in text.splitlines()
     )
+    shown = b" T* ".join(b"(%s) Tj" % line for line in escaped)
     stream = b"BT /F1 8 Tf 10 TL 20 780 Td " + shown + b" ET"
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Courier >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 3000 800] "
-        b"/Resources << /Font << /F1 3 0 R >> >> /Contents 5 0 R >>",
-        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
+    return pdf.build(
+        [
+            "<< /Type /Catalog /Pages 2 0 R >>",
+            "<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+            "<< /Type /Font /Subtype /Type1 /BaseFont /Courier >>",
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 3000 800] "
+            "/Resources << /Font << /F1 3 0 R >> >> /Contents 5 0 R >>",
+            b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+        ]
     )
-    return bytes(out)
 
 
 # container -> (writer(tree, name, text) -> displayed path, applies-to(text) )
