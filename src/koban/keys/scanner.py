@@ -28,6 +28,8 @@ from koban.containers import Limits, expand, git_history
 from koban.containers.blob import Blob, Problem
 from koban.containers.files import Repo, walk_tree
 from koban.containers.text import as_utf8, is_binary
+from koban.intel.chains import EVM_CHAINS
+from koban.intel.indicators import normalise_address
 from koban.keys.derive import Derived, addresses
 from koban.keys.detectors import all_detectors
 from koban.keys.prefilter import Prefilter
@@ -35,23 +37,12 @@ from koban.keys.published import PUBLISHED_KEYS
 from koban.keys.redact import redacted
 from koban.keys.secret import Secret
 
-EVM_CHAINS = frozenset({"ethereum", "bsc", "arbitrum", "polygon", "base", "optimism"})
-
-
-def chain_family(chain: str) -> str:
-    """Chains sharing one address space share a family (every EVM chain uses one key → one
-    address)."""
-    return "evm" if chain in EVM_CHAINS else chain
-
 
 def address_key(chain: str, address: str) -> tuple[str, str]:
-    family = chain_family(chain)
-    norm = (
-        address.lower()
-        if family == "evm" or address.lower().startswith(("bc1", "tb1"))
-        else address
-    )
-    return family, norm
+    """How a derived address and a profile wallet are compared: every EVM chain shares one
+    address space (one key, one address), and addresses are normalised as the intel store
+    and the profile do."""
+    return ("evm" if chain in EVM_CHAINS else chain), normalise_address(address)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +92,8 @@ def _line_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
-def _wallet_index(wallets: Iterable[WalletMatch]) -> dict[tuple[str, str], WalletMatch]:
+@cache
+def _wallet_index(wallets: tuple[WalletMatch, ...]) -> dict[tuple[str, str], WalletMatch]:
     return {address_key(w.chain, w.address): w for w in wallets}
 
 
