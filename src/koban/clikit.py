@@ -33,6 +33,7 @@ __all__ = [
     "fails",
     "format_option",
     "guard",
+    "jobs_option",
     "open_store",
 ]
 
@@ -93,6 +94,14 @@ fail_on_option = click.option(
     default="suspicious",
     show_default=True,
     help="exit 1 when a verdict or finding severity reaches this level",
+)
+
+jobs_option = click.option(
+    "--jobs",
+    type=click.IntRange(0, 256),
+    default=0,
+    show_default=True,
+    help="worker processes (0: one per core)",
 )
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from koban.clikit import Analyse, Context, fail_on_option, format_option, report_each
+from koban.clikit import Analyse, Context, fail_on_option, format_option, jobs_option, report_each
 from koban.intel.store import IntelStore
 from koban.profile import Profile
 
@@ -65,13 +65,7 @@ def _passwords(values: tuple[str, ...], password_file: str | None) -> tuple[str,
     type=click.Path(exists=True, dir_okay=False),
     help="archive passwords to try, one a line",
 )
-@click.option(
-    "--jobs",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="worker processes for the files of a folder (0: one per core)",
-)
+@jobs_option
 @click.pass_obj
 def scan(
     ctx: Context,

@@ -14,6 +14,7 @@ from koban.clikit import (
     fail_on_option,
     format_option,
     guard,
+    jobs_option,
     report_each,
 )
 from koban.intel.store import IntelStore
@@ -55,13 +56,7 @@ def keys() -> None:
     metavar="GLOB",
     help="skip paths matching GLOB (path relative to the input, or file name; repeatable)",
 )
-@click.option(
-    "--jobs",
-    type=click.IntRange(0, 256),
-    default=0,
-    show_default=True,
-    help="worker processes (0: one per core)",
-)
+@jobs_option
 @click.pass_obj
 def scan(
     ctx: Context,

@@ -7,7 +7,7 @@ from typing import Any
 from koban.containers.blob import Problem
 from koban.keys.scanner import Exposure
 from koban.model import Finding, Location, Severity, WalletRef
-from koban.rules import make_finding
+from koban.rules import get_rule, make_finding
 
 KIND_NAMES = {
     "bip39_mnemonic": "BIP39 seed phrase",
@@ -72,8 +72,6 @@ def exposure_finding(e: Exposure) -> Finding:
             evidence=evidence,
         )
     rule = f"keys.{e.kind}"
-    from koban.rules import get_rule
-
     severity = _severity(e, get_rule(rule).severity)
     wallet = None
     message = f"{name}{_shape(e)} exposed{where}: {e.redacted}"
