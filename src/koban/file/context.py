@@ -44,12 +44,15 @@ class FileContext:
         profile: Profile | None = None,
         store: IntelStore | None = None,
         options: FileOptions | None = None,
+        url_context: Any = None,
     ) -> None:
         self.profile = profile or Profile()
         self.store = store
         self.options = options or FileOptions()
         self.cache: dict[str, Any] = {}  # inspectors' lazily built tables, by inspector name
         self.extra_inspectors: list[Inspector] = []  # run after the discovered ones
+        if url_context is not None:  # a caller that has one already (the mail analyser)
+            self.__dict__["url_context"] = url_context
 
     @cached_property
     def url_context(self) -> Any:
@@ -57,3 +60,11 @@ class FileContext:
         from koban.url import build_context
 
         return build_context(self.profile, self.store)
+
+    def with_options(self, options: FileOptions) -> FileContext:
+        """The same context (tables, URL context, extra inspectors) with other options: the
+        mail analyser triages each message's attachments with that message's passwords."""
+        other = FileContext(self.profile, self.store, options, self.url_context)
+        other.cache = self.cache
+        other.extra_inspectors = self.extra_inspectors
+        return other

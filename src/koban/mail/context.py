@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from publicsuffixlist import PublicSuffixList
@@ -16,6 +16,9 @@ from koban.intel.store import IntelStore
 from koban.mail.names import ExecutiveKey, executive_keys
 from koban.profile import Profile
 from koban.url import CheckContext, build_context
+
+if TYPE_CHECKING:
+    from koban.file.context import FileContext
 
 
 @dataclass(frozen=True)
@@ -177,8 +180,8 @@ class MailContext:
     download_sources: tuple[str, ...] = ()
     # The URL analyser's compiled brand index for this profile (look-alike checks).
     url_context: CheckContext = field(default_factory=build_context)
-    # Attachments also go through the file analyser (tables built on first use, then shared).
-    file_tables: dict[str, Any] = field(default_factory=dict)
+    # Attachments also go through the file analyser (its context built on first use).
+    file_context: FileContext | None = None
     _heads: dict[str, list[tuple[str, ...]]] | None = field(default=None, init=False, repr=False)
 
     @classmethod
