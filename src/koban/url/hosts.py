@@ -38,7 +38,31 @@ _WIDE = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3002: 0x2E, 0xFF6
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
-class Host:
+class _Value:
+    """Equality, hash and repr from the fields named in ``_NAMES`` (for slotted value classes
+    that are immutable by contract)."""
+
+    __slots__ = ()
+    _NAMES: tuple[str, ...] = ()
+
+    def _fields(self) -> tuple[object, ...]:
+        return tuple(getattr(self, n) for n in self._NAMES)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, _Value)
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{n}={getattr(self, n)!r}" for n in self._NAMES)
+        return f"{type(self).__name__}({inner})"
+
+
+class Host(_Value):
     """A host name or IP address, canonical and as shown.
 
     Immutable by contract (``Final`` attributes, checked by mypy) but a plain class with
@@ -57,6 +81,7 @@ class Host:
         "suffix",
         "unicode",
     )
+    _NAMES = ("ascii", "unicode", "ip", "ip_form", "registrable", "suffix", "idna_error")
 
     ascii: Final[str]  # A-labels, lower case, no trailing dot; an IP in its canonical form
     unicode: Final[str]  # U-labels (what a browser's address bar shows)
@@ -103,31 +128,6 @@ class Host:
         self.core_unicode = core_unicode
         self.subdomain = subdomain
 
-    def _fields(self) -> tuple[object, ...]:
-        return (
-            self.ascii,
-            self.unicode,
-            self.ip,
-            self.ip_form,
-            self.registrable,
-            self.suffix,
-            self.idna_error,
-        )
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not Host:
-            return NotImplemented
-        assert isinstance(other, Host)
-        return self._fields() == other._fields()
-
-    def __hash__(self) -> int:
-        return hash(self._fields())
-
-    def __repr__(self) -> str:
-        names = ("ascii", "unicode", "ip", "ip_form", "registrable", "suffix", "idna_error")
-        inner = ", ".join(f"{n}={v!r}" for n, v in zip(names, self._fields(), strict=True))
-        return f"Host({inner})"
-
     @property
     def labels(self) -> list[str]:
         return self.ascii.split(".")
@@ -137,7 +137,7 @@ class Host:
         return self.ascii if self.unicode == self.ascii else f"{self.ascii} ({self.unicode})"
 
 
-class Target:
+class Target(_Value):
     """One input: a URL, a bare domain, or an e-mail address (immutable by contract; slotted
     for the same reason as ``Host``)."""
 
@@ -172,22 +172,6 @@ class Target:
         self.port = port
         self.rest = rest
         self.wide = wide
-
-    def _fields(self) -> tuple[object, ...]:
-        return tuple(getattr(self, n) for n in Target._NAMES)
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not Target:
-            return NotImplemented
-        assert isinstance(other, Target)
-        return self._fields() == other._fields()
-
-    def __hash__(self) -> int:
-        return hash(self._fields())
-
-    def __repr__(self) -> str:
-        inner = ", ".join(f"{n}={getattr(self, n)!r}" for n in Target._NAMES)
-        return f"Target({inner})"
 
 
 def _unicode_label(label: str) -> tuple[str, str | None]:
