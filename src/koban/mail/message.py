@@ -20,6 +20,7 @@ from koban.mail.bulk import (
     unsubscribe_offer,
 )
 from koban.mail.context import ROLE_WORDS_EN, ROLE_WORDS_JA, MailContext
+from koban.mail.fraud import describe, judge_letter
 from koban.mail.links import check_link
 from koban.mail.lookalike import brand_in_display_name, domain_findings
 from koban.mail.lures import normalise_text, score_lures, score_spam
@@ -104,6 +105,7 @@ def scan_message(raw: bytes, target: str, ctx: MailContext) -> Report:
     lures = score_lures(text, ctx)
     _lure_checks(lures, sender, ctx, report, sig)
     _brand_lure_checks(msg, lures, sender, ctx, report, sig)
+    _advance_fee_checks(msg, text, sender, ctx, report, sig)
     _obfuscation_checks(msg, report, sig)
     _recipient_checks(msg, report, sig)
     _mass_mail_checks(msg, sender, ctx, report, sig)
@@ -567,6 +569,36 @@ def _lure_checks(
             evidence={"score": lures.score, "categories": lures.categories},
         )
     )
+
+
+def _advance_fee_checks(
+    msg: ParsedMessage,
+    text: str,
+    sender: Address | None,
+    ctx: MailContext,
+    report: Report,
+    sig: Signals,
+) -> None:
+    from_reg = ctx.registrable(sender.domain) if sender and sender.domain else ""
+    got = judge_letter(
+        text,
+        freemail=bool(sender and sender.domain and ctx.is_freemail(sender.domain)),
+        reply_elsewhere=any(
+            rt.domain and ctx.registrable(rt.domain) != from_reg for rt in msg.reply_to[:5]
+        ),
+        bulk=msg.header("list-id") is not None or msg.header("list-unsubscribe") is not None,
+        links=len(msg.links),
+    )
+    if not got.fires:
+        return
+    report.findings.append(
+        make_finding(
+            "mail.advance_fee_letter",
+            f"an advance-fee letter (weight {got.score:g}): {describe(got)}",
+            evidence={"score": got.score, "markers": got.seen},
+        )
+    )
+    sig.add("advance_fee_letter", 2.0, "advance-fee letter", strong=True)
 
 
 def _obfuscation_checks(msg: ParsedMessage, report: Report, sig: Signals) -> None:
