@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from itertools import islice
 
 MAX_HTML_CHARS = 2_000_000
 _SKIP = {"script", "style", "head", "title", "noscript", "template"}
@@ -35,6 +36,19 @@ _HIDDEN_STYLE = re.compile(
     re.IGNORECASE,
 )
 
+# CSS that moves content out of the reader's view (kept for filters and previews): a huge
+# margin, padding, height or offset ("margin-top: 470500px", "height: 2000vh") or a negative
+# indent or offset ("text-indent: -9999px"). Layout of real mail stays within a few thousand
+# pixels of the top.
+_OFFSCREEN = re.compile(
+    r"(?<![\w-])(?:(?:margin|padding)(?:-top|-bottom)?|top|height|min-height|line-height)"
+    r"\s*:\s*\d{5,}(?:\.\d+)?(?:px|pt)"
+    r"|(?<![\w-])(?:height|min-height|margin-top|padding-top)\s*:\s*\d{4,}vh"
+    r"|(?<![\w-])(?:text-indent|left|margin-left|top|margin-top)\s*:\s*-\d{4,}(?:\.\d+)?(?:px|pt)",
+    re.IGNORECASE,
+)
+MAX_OFFSCREEN = 5
+
 
 @dataclass(slots=True)
 class HtmlLink:
@@ -54,6 +68,7 @@ class HtmlContent:
     truncated: bool = False
     password_inputs: int = 0  # <input type=password>: a login form in the message itself
     remote_images: int = 0  # <img src="http(s)://...">: pictures fetched when the mail is shown
+    offscreen: list[str] = field(default_factory=list)  # CSS moving content out of view
 
 
 class _Extractor(HTMLParser):
@@ -167,4 +182,5 @@ def extract_html(html: str) -> HtmlContent:
         truncated=truncated,
         password_inputs=parser.password_inputs,
         remote_images=parser.remote_images,
+        offscreen=[m.group(0) for m in islice(_OFFSCREEN.finditer(html), MAX_OFFSCREEN)],
     )

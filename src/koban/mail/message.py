@@ -107,6 +107,7 @@ def scan_message(raw: bytes, target: str, ctx: MailContext) -> Report:
     _brand_lure_checks(msg, lures, sender, ctx, report, sig)
     _advance_fee_checks(msg, text, sender, ctx, report, sig)
     _obfuscation_checks(msg, report, sig)
+    _offscreen_checks(msg, report, sig)
     _recipient_checks(msg, report, sig)
     _mass_mail_checks(msg, sender, ctx, report, sig)
     _template_checks(msg, sender, report, sig)
@@ -632,6 +633,23 @@ def _obfuscation_checks(msg: ParsedMessage, report: Report, sig: Signals) -> Non
     sig.add(
         "obfuscated_text", 2.5 if mixed or fancy else 1.5, "hidden, invisible or look-alike text"
     )
+
+
+def _offscreen_checks(msg: ParsedMessage, report: Report, sig: Signals) -> None:
+    """CSS that moves content out of the reader's view: shown to filters, not to people."""
+    css = msg.html.offscreen if msg.html else []
+    if not css:
+        return
+    report.findings.append(
+        make_finding(
+            "mail.offscreen_content",
+            "the HTML moves content out of the reader's view ("
+            + ", ".join(repr(c) for c in css[:3])
+            + "): filters and previews read what the person does not see",
+            evidence={"css": css},
+        )
+    )
+    sig.add("offscreen_content", 1.5, "content moved out of view by CSS")
 
 
 def _recipient_checks(msg: ParsedMessage, report: Report, sig: Signals) -> None:
