@@ -183,6 +183,7 @@ class MailContext:
     # Attachments also go through the file analyser (its context built on first use).
     file_context: FileContext | None = None
     _heads: dict[str, list[tuple[str, ...]]] | None = field(default=None, init=False, repr=False)
+    _brand_domains: dict[str, str] | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def build(
@@ -262,6 +263,20 @@ class MailContext:
 
     def is_file_hosting(self, host: str) -> bool:
         return self._in(host, self.file_hosting)
+
+    def brand_of_domain(self, domain: str) -> str | None:
+        """The brand (``lists.yaml``) whose own domain ``domain`` is or is under."""
+        if self._brand_domains is None:
+            self._brand_domains = {}
+            for brand, domains in [*self.brands.values(), *self.brands_cjk.values()]:
+                for d in domains:
+                    self._brand_domains.setdefault(d.lower(), brand)
+        parts = domain.lower().strip(".").split(".")
+        for i in range(len(parts) - 1):
+            got = self._brand_domains.get(".".join(parts[i:]))
+            if got is not None:
+                return got
+        return None
 
     def brand_words(self, display: str) -> list[str]:
         return _norm_words(display)

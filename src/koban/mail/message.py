@@ -444,6 +444,19 @@ def _auth_checks(
         sig.add("own_domain_spoof", 5.0 if v.trusted else 3.0, "own domain fails", strong=True)
         return
     partner = ctx.is_trusted(sender.domain)
+    brand = None if partner else ctx.brand_of_domain(sender.domain)
+    if brand is not None:
+        report.findings.append(
+            make_finding(
+                "mail.brand_domain_spoof",
+                f"From claims {brand}'s own domain {sender.domain} but authentication failed "
+                f"({why}) {trust_note}",
+                evidence=evidence,
+                indicators=[sender.address],
+            )
+        )
+        sig.add("brand_domain_spoof", 3.0, f"{brand}'s domain fails authentication", strong=True)
+        return
     severity = Severity.MEDIUM if (v.trusted or partner) else Severity.LOW
     who = f"trusted partner domain {sender.domain}" if partner else f"sender domain {sender.domain}"
     report.findings.append(
