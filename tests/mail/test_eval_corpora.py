@@ -7,25 +7,30 @@ only (no executive, own-domain or role checks). Figures are printed (pytest -s);
 - phishing_pot: the issue asks for 90% suspicious or malicious. The corpus is split in two
   halves by the SHA-256 of each file name (even: DEV, odd: HOLDOUT; see ``split``). The checks
   added since the split were designed looking at DEV misses only; HOLDOUT is the honest
-  estimate. Reached: DEV 84.8% (713/841), HOLDOUT 81.7% (620/759); before those checks 69.6%
+  estimate. Reached: DEV 88.0% (740/841), HOLDOUT 84.6% (642/759); before those checks 69.6%
   and 69.3%. Added: spam topics in seven languages, opt-out text in HTML mail without
   List-Unsubscribe, machine-made sender addresses, much-abused TLDs, pictographs and money
   figures in the subject or sender name, a sender name that is a lure pitch, HTML-only mail
   from a webmail mailbox, mostly-picture bodies, link hosts written in look-alike symbol
   fonts, more impersonated retail and DeFi brands, a heavier malformed From; a newsletter's
-  own click-tracking link showing another site no longer counts as deceptive. DEV gained 15
-  points, HOLDOUT 12.4: the gap is the DEV tuning. The checks before the split (42% -> 69%)
-  were tuned on the whole corpus, so both halves share that optimism.
+  own click-tracking link showing another site no longer counts as deceptive (84.8% / 81.7%);
+  then advance-fee letters by their shape (fraud.yaml), content moved out of view by CSS, a
+  brand's own domain failing authentication, crypto token/NFT/wallet lures (88.0% / 84.6%).
+  DEV gained 18.4 points, HOLDOUT 15.3: the gap is the DEV tuning. The checks before the split
+  (42% -> 69%) were tuned on the whole corpus, so both halves share that optimism.
 - With the Authentication-Results headers stripped from phishing_pot (the ham has none, so
-  auth failures can never count against the ham): 79.4% (1271/1600; DEV 81.3%, HOLDOUT
-  77.3%; was 64.6%).
+  auth failures can never count against the ham): 82.4% (1318/1600; was 79.4%, and 64.6%
+  before the split).
 - Ham: 0.95% flagged (26/2749; was 0.76%): hard_ham is 2002 commercial mail and the 1% bar
   leaves one message of margin. Advertising marks alone never flag a message (see
   mail.combined_signals), which is why most remaining misses stay clean: commercial spam
   (health plans, timeshares, dating, casinos) from senders with no sign of deception or abuse.
   Caveat: the ham is from 2002 and cannot show modern habits. Checks that would only separate
   the eras (CSS-hidden preheaders, zero-size fonts) were left out; pictographs in the subject
-  (no 2002 mail has them) count only as a mark of advertising, which never flags alone. The
+  (no 2002 mail has them) count only as a mark of advertising, which never flags alone.
+  Content pushed tens of thousands of pixels out of view (mail.offscreen_content) is no
+  preheader habit, but the 2002 ham cannot tell whether modern legitimate mail does it: it is
+  evidence only (weight 1.5, never flags alone). The
   SpamAssassin spam folder, of the same era as the ham, goes from 9.8% to 31.8% flagged.
 - Throughput (msg/s printed below): the same as before these checks (phrase lists are now
   searched only for phrases whose first word the text contains).
@@ -45,9 +50,9 @@ from koban.mail import MailContext, scan_message
 from koban.model import Verdict
 from koban.profile import Profile
 
-PHISH_DEV_REACHED = 0.84  # the issue's target is 0.90: see the module docstring
-PHISH_REACHED = 0.81  # HOLDOUT, the honest figure
-PHISH_STRIPPED_REACHED = 0.79
+PHISH_DEV_REACHED = 0.87  # the issue's target is 0.90: see the module docstring
+PHISH_REACHED = 0.84  # HOLDOUT, the honest figure
+PHISH_STRIPPED_REACHED = 0.82
 HAM_MAX = 0.01
 # An Authentication-Results (or ARC-Authentication-Results) header with its folded lines.
 _AUTH_HEADER = re.compile(

@@ -247,3 +247,31 @@ def test_brand_glued_or_trademarked_in_display_name(ctx: MailContext) -> None:
     assert brand_in_display_name("Bradesco", "bradesco.com.br", ctx) is None
     # a sender naming itself and its topic is not impersonating the brand
     assert brand_in_display_name("Gnomeletter Apple Core", "gnomeletter.example", ctx) is None
+
+
+@pytest.mark.parametrize(
+    ("css", "offscreen"),
+    [
+        ("margin-top: 470500px", True),
+        ("height: 2000vh", True),
+        ("text-indent: -9999px", True),
+        ("position:absolute; left:-10000px", True),
+        ("margin-top: 40px; padding: 12px", False),
+        ("height: 600px; text-indent: -20px", False),
+        ("line-height: 1500%", False),
+    ],
+)
+def test_offscreen_css(css: str, offscreen: bool) -> None:
+    from koban.mail.htmltext import extract_html
+
+    html = f'<p>hi</p><div style="{css}">borrowed text</div>'
+    assert bool(extract_html(html).offscreen) is offscreen
+    in_style = f"<style>.x {{ {css} }}</style><div class=x>borrowed text</div>"
+    assert bool(extract_html(in_style).offscreen) is offscreen
+
+
+def test_brand_of_domain(ctx: MailContext) -> None:
+    assert ctx.brand_of_domain("paypal.com") == "PayPal"
+    assert ctx.brand_of_domain("mail.bradesco.com.br") == "Bradesco"
+    assert ctx.brand_of_domain("paypal.com.evil.example") is None
+    assert ctx.brand_of_domain("shop.example") is None
