@@ -137,7 +137,8 @@ class ImapSettings(_Strict):
     action: Literal["tag", "move"] = "tag"  # keywords only, or move to quarantine_folder
     quarantine_folder: str = Field(default="Quarantine", min_length=1)
     quarantine_at: Literal["suspicious", "malicious"] = "suspicious"
-    interval: float = Field(default=60.0, gt=0)  # seconds between polls
+    interval: float = Field(default=60.0, gt=0)  # seconds between polls (without IDLE)
+    idle: bool = True  # wait for new mail with IMAP IDLE when the server offers it
 
     @model_validator(mode="before")
     @classmethod

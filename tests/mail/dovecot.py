@@ -192,6 +192,18 @@ class Dovecot:
             assert typ == "OK", data
             return int(data[0].decode().split("UIDVALIDITY ", 1)[1].rstrip(")"))
 
+    def kick(self, user: str) -> None:
+        """Disconnect every IMAP session of ``user`` from the server side (``doveadm kick``:
+        the client gets ``* BYE Server shutting down.`` and the connection closes)."""
+        got = subprocess.run(
+            ["doveadm", "-c", str(self.root / "dovecot.conf"), "kick", user],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        assert got.returncode in (0, 68), got.stderr  # 68: nobody was connected
+
     def recreate_folder(self, user: str, password: str, folder: str) -> None:
         """Delete ``folder`` and create it again (a new UIDVALIDITY)."""
         with self.connect(user, password) as conn:

@@ -27,12 +27,13 @@ from dovecot import Dovecot, dovecot_server, dovecot_tls_server
 from koban.cli import cli
 from koban.intel.store import IntelStore
 from koban.mail import MailContext, scan_message
-from koban.mail.imap import ImapClient, ImapError, encode_mailbox
+from koban.mail.imap import ImapClient, ImapError, LineReader, Server, encode_mailbox
 from koban.mail.watch import (
     CHECKED,
     Outcome,
     WatchOptions,
     WatchState,
+    retry_delay,
     server_for,
     watch,
 )
@@ -767,6 +768,7 @@ def test_polling_picks_up_new_mail_until_stopped(account: Account) -> None:
             lock_dir=account.home,
             once=False,
             interval=0.05,
+            idle=False,  # polling: IDLE has tests of its own below
             on_report=on_report,
             note=lambda m: None,
             on_error=lambda m: None,
@@ -819,6 +821,7 @@ def test_after_a_good_start_a_lost_connection_is_retried(
             lock_dir=account.home,
             once=False,
             interval=0.05,
+            idle=False,  # polling: IDLE has tests of its own below
             on_report=on_report,
             note=lambda m: None,
             on_error=errors.append,
@@ -876,6 +879,253 @@ def test_sigterm_stops_the_watch_cleanly(account: Account) -> None:
     assert b"SIGTERM: stopping after the current message" in err
     assert out == b""
     assert [r["state"] for r in stored(account)] == ["done"]
+
+
+# -- IMAP IDLE (RFC 2177) -------------------------------------------------------------------
+
+WAIT = 60.0  # a generous bound for the watcher to react: correctness, not speed
+
+
+def wait_for(cond: Callable[[], bool], timeout: float = WAIT) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(0.05)
+    return cond()
+
+
+@dataclass
+class Background:
+    """``watch`` (not --once) in a thread, until :meth:`stop`."""
+
+    thread: threading.Thread
+    stop_event: threading.Event
+    run: Run
+    done: list[Outcome] = field(default_factory=list)
+    failure: list[BaseException] = field(default_factory=list)
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self.thread.join(WAIT)
+        assert not self.thread.is_alive(), "the watch did not stop"
+        if self.failure:
+            raise self.failure[0]
+
+
+def start_watch(
+    acct: Account, *, idle: bool = True, idle_renew: float = 600.0, interval: float = 3600.0
+) -> Background:
+    """A long-running watch; with the default interval of an hour, only IDLE (or a retry
+    after an error) can make it see new mail within the tests' waits."""
+    run, stop = Run(), threading.Event()
+    server = server_for("127.0.0.1", acct.server.port, "plain", acct.user, None)
+    bg = Background(threading.Thread(target=lambda: None), stop, run)
+
+    def main() -> None:
+        try:
+            with IntelStore(acct.home / "intel.sqlite") as store:
+                bg.done += watch(
+                    server,
+                    acct.password,
+                    WatchOptions(),
+                    analyse=lambda raw, target: Report(analyser="mail", target=target),
+                    db=store.connection,
+                    lock_dir=acct.home,
+                    once=False,
+                    interval=interval,
+                    on_report=run.reports.append,
+                    note=run.notes.append,
+                    on_error=run.errors.append,
+                    stop=stop,
+                    idle=idle,
+                    idle_renew=idle_renew,
+                )
+        except BaseException as exc:  # handed to the test by Background.stop
+            bg.failure.append(exc)
+
+    bg.thread = threading.Thread(target=main, daemon=True)
+    bg.thread.start()
+    return bg
+
+
+@pytest.fixture
+def idles(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """What each ImapClient.idle call returned (True: new mail)."""
+    seen: list[bool] = []
+    real = ImapClient.idle
+
+    def spy(self: ImapClient, timeout: float, stop: threading.Event | None = None) -> bool:
+        got = real(self, timeout, stop)
+        seen.append(got)
+        return got
+
+    monkeypatch.setattr(ImapClient, "idle", spy)
+    return seen
+
+
+def test_idle_picks_up_mail_appended_after_the_start(account: Account, idles: list[bool]) -> None:
+    account.append(ordinary(1))
+    bg = start_watch(account)
+    try:
+        assert wait_for(lambda: len(bg.run.reports) == 1), bg.run.errors
+        account.append(ordinary(2))
+        assert wait_for(lambda: len(bg.run.reports) == 2), (bg.run.errors, idles)
+    finally:
+        bg.stop()
+    assert [o.uid for o in bg.done] == [1, 2]
+    assert True in idles  # woken by the server, not by the hour-long poll interval
+    assert not bg.run.errors
+    assert [(r["uid"], r["state"]) for r in stored(account)] == [(1, "done"), (2, "done")]
+    assert all(CHECKED in m.flags for m in account.messages().values())
+
+
+def test_idle_is_renewed_and_still_sees_new_mail(account: Account, idles: list[bool]) -> None:
+    bg = start_watch(account, idle_renew=0.2)
+    try:
+        assert wait_for(lambda: len(idles) >= 3), bg.run.errors  # IDLE ended and begun again
+        assert idles[:3] == [False, False, False]
+        account.append(ordinary(1))
+        assert wait_for(lambda: len(bg.run.reports) == 1), bg.run.errors
+    finally:
+        bg.stop()
+    assert [o.uid for o in bg.done] == [1]
+    assert not bg.run.errors
+
+
+def test_without_idle_on_the_server_it_polls(
+    account: Account, idles: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ImapClient, "has_idle", property(lambda self: False))
+    bg = start_watch(account, interval=0.1)
+    try:
+        assert wait_for(lambda: bool(bg.run.notes)), bg.run.errors
+        account.append(ordinary(1))
+        assert wait_for(lambda: len(bg.run.reports) == 1), bg.run.errors
+    finally:
+        bg.stop()
+    assert idles == []
+    assert any("does not offer IDLE; polling every 0.1 s" in n for n in bg.run.notes)
+
+
+def test_no_idle_polls_even_when_the_server_has_it(account: Account, idles: list[bool]) -> None:
+    bg = start_watch(account, idle=False, interval=0.1)
+    try:
+        account.append(ordinary(1))
+        assert wait_for(lambda: len(bg.run.reports) == 1), bg.run.errors
+    finally:
+        bg.stop()
+    assert idles == []
+    assert not bg.run.notes
+    got = koban(account, "--once", "--no-idle", "--format", "json")
+    assert got.exit_code == 0, got.stderr
+
+
+def test_a_connection_dropped_in_idle_is_reopened_losing_and_repeating_nothing(
+    account: Account, idles: list[bool]
+) -> None:
+    account.append(ordinary(1))
+    bg = start_watch(account, interval=0.2)  # retries after 0.2 s, 0.4 s, ...
+    try:
+        assert wait_for(lambda: len(bg.run.reports) == 1), bg.run.errors
+        for n in (2, 3):
+            account.server.kick(account.user)  # the server closes the session (BYE)
+            account.append(ordinary(n))
+            assert wait_for(lambda n=n: len(bg.run.reports) == n), (bg.run.errors, idles)
+    finally:
+        bg.stop()
+    assert [o.uid for o in bg.done] == [1, 2, 3]
+    assert [(r["uid"], r["state"]) for r in stored(account)] == [
+        (1, "done"),
+        (2, "done"),
+        (3, "done"),
+    ]
+    assert bg.run.errors, "a drop is reported"
+    assert all("retrying in" in e for e in bg.run.errors), bg.run.errors
+
+
+def test_idle_on_the_client(account: Account) -> None:
+    server = server_for("127.0.0.1", account.server.port, "plain", account.user, None)
+    with ImapClient.connect(server, account.password) as client:
+        assert client.has_idle
+        client.select("INBOX")
+        assert client.idle(0.2) is False  # nothing came: back after the timeout
+        stop = threading.Event()
+        stop.set()
+        assert client.idle(WAIT, stop) is False  # stop set: back at once, IDLE ended
+        appender = threading.Thread(target=lambda: account.append(ordinary(1)))
+        appender.start()
+        try:
+            assert client.idle(WAIT) is True
+        finally:
+            appender.join(WAIT)
+        assert client.select("INBOX").exists == 1  # the connection is still in step
+        assert list(client.flags_after(0)) == [1]
+        assert client.fetch(1) is not None
+
+
+@pytest.mark.parametrize("security", ["tls", "starttls"])
+def test_idle_over_tls(dovecot_tls_server: Dovecot, security: str) -> None:
+    server = dovecot_tls_server
+    user, password = server.add_user()
+    port = server.tls_port if security == "tls" else server.port
+    where = Server("127.0.0.1", port, security, user, str(server.ca_file))  # type: ignore[arg-type]
+    with ImapClient.connect(where, password) as client:
+        client.select("INBOX")
+        assert client.idle(0.2) is False
+        appender = threading.Thread(target=lambda: server.append(user, password, ordinary(1)))
+        appender.start()
+        try:
+            assert client.idle(WAIT) is True
+        finally:
+            appender.join(WAIT)
+        assert client.select("INBOX").exists == 1
+
+
+def test_idle_sees_mail_announced_during_an_earlier_command(account: Account) -> None:
+    server = server_for("127.0.0.1", account.server.port, "plain", account.user, None)
+    with ImapClient.connect(server, account.password) as client:
+        account.append(ordinary(1))
+        client.select("INBOX")
+        account.append(ordinary(2))
+        assert client.fetch(1) is not None  # Dovecot announces message 2 here: * 2 EXISTS
+        assert client._conn.untagged_responses.get("EXISTS") == [b"2"]
+        # In IDLE the server would not say it again: without this check the call would wait.
+        assert client.idle(WAIT) is True
+
+
+def test_retry_delay_grows_and_is_bounded() -> None:
+    assert [retry_delay(60, n) for n in (1, 2, 3, 4, 5, 6, 7, 100)] == [
+        5, 10, 20, 40, 80, 160, 300, 300,
+    ]  # fmt: skip
+    assert retry_delay(0.2, 1) == 0.2
+    assert retry_delay(900, 10) == 900  # never shorter than a long poll interval allows
+    assert retry_delay(900, 1) == 5
+
+
+def test_line_reader_keeps_lines_whole_across_reads_and_timeouts() -> None:
+    import socket
+
+    a, b = socket.socketpair()
+    try:
+        reader = LineReader(a)
+        a.settimeout(0.2)
+        b.sendall(b"* 1 EXI")
+        with pytest.raises(TimeoutError):
+            reader.readline()
+        assert reader.pending()  # the partial line is kept
+        b.sendall(b"STS\r\n* OK x {3}\r\nabc\r\n")
+        assert reader.readline() == b"* 1 EXISTS\r\n"
+        assert reader.readline(5) == b"* OK "
+        assert reader.readline() == b"x {3}\r\n"
+        assert reader.read(3) == b"abc"
+        assert reader.readline() == b"\r\n"
+        assert not reader.pending()
+        b.close()
+        assert reader.readline() == b""
+    finally:
+        a.close()
+        b.close()
 
 
 def test_modified_utf7_folder_names() -> None:

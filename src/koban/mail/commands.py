@@ -1,4 +1,4 @@
-"""``koban mail``: triage messages (``mail scan``); ``mail watch`` (IMAP) comes later."""
+"""``koban mail``: triage messages (``mail scan``), watch an IMAP folder (``mail watch``)."""
 
 from __future__ import annotations
 
@@ -75,7 +75,13 @@ def scan(ctx: Context, targets: tuple[str, ...], fmt: str, fail_on: str) -> None
 @click.option(
     "--interval",
     type=click.FloatRange(min=0, min_open=True),
-    help="seconds between polls  [default: 60]",
+    help="seconds between polls when the server has no IDLE (or with --no-idle)  [default: 60]",
+)
+@click.option(
+    "--idle/--no-idle",
+    default=None,
+    help="wait for new mail with IMAP IDLE when the server offers it (renewed every 10 "
+    "minutes), else poll  [default: --idle]",
 )
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
@@ -89,9 +95,11 @@ def watch_command(ctx: Context, /, once: bool, fmt: str, fail_on: str, **options
     $KobanMalicious (and, with --action move, go to the quarantine folder). Messages stay
     unread. Settings come from [mail.imap] in the profile; options override them. The password
     is read from an environment variable or a file, never from the command line. What was
-    processed is remembered in KOBAN_HOME: a restart repeats nothing. Without --once, polls
-    every --interval seconds until SIGINT/SIGTERM (exit 0); with --once, exit 1 when a
-    message reached --fail-on."""
+    processed is remembered in KOBAN_HOME: a restart repeats nothing. Without --once, it runs
+    until SIGINT/SIGTERM (exit 0): new mail is picked up at once with IMAP IDLE when the
+    server offers it, else by polling every --interval seconds; a dropped connection is
+    re-opened with growing waits (up to 5 minutes) and nothing is lost or done twice. With
+    --once, exit 1 when a message reached --fail-on."""
     from koban.mail.watch import run_command
 
     run_command(ctx, once=once, fmt=fmt, fail_on=fail_on, **options)

@@ -2,8 +2,13 @@
 
 It does only what the watcher needs: connect (IMAPS, STARTTLS, or plain on loopback), log in,
 select a folder (UIDVALIDITY, permanent flags), read flags and whole messages by UID without
-setting ``\\Seen`` (``BODY.PEEK[]``), add keywords, create a folder, and move one message (``UID
-MOVE`` when the server has MOVE, else ``UID COPY`` + ``\\Deleted`` + expunge of that UID only).
+setting ``\\Seen`` (``BODY.PEEK[]``), add keywords, create a folder, move one message (``UID
+MOVE`` when the server has MOVE, else ``UID COPY`` + ``\\Deleted`` + expunge of that UID only),
+and wait for new mail with IDLE (RFC 2177) when the server has it.
+
+imaplib (3.11) has no IDLE, and its reader (``socket.makefile``) hides what it has buffered from
+``select`` and is unusable after a read timed out; so the connection reads through
+:class:`LineReader`, whose buffer is visible, and :meth:`ImapClient.idle` waits with ``select``.
 
 Errors become :class:`ImapError` naming the server and the user, never the password.
 Folder names are sent in IMAP's modified UTF-7 (RFC 3501 5.1.3), so Japanese names work.
@@ -16,8 +21,11 @@ import contextlib
 import imaplib
 import ipaddress
 import re
+import select
 import socket
 import ssl
+import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -31,10 +39,18 @@ _FETCH_UID = re.compile(rb"\bUID (\d+)")
 _FETCH_FLAGS = re.compile(rb"\bFLAGS \(([^)]*)\)")
 _STATUS_CODE = re.compile(r"^\[[^\]]*\]\s*")
 _TIMING = re.compile(r"\s*\([0-9.]+ \+ [0-9.+ ]+ secs\)")  # Dovecot's "(0.001 + 0.000 secs)"
+_EXISTS = re.compile(rb"^\* \d+ EXISTS\b", re.IGNORECASE)
+_LITERAL = re.compile(rb"\{(\d+)\}$")
+IDLE_TICK = 0.5  # seconds between looks at the stop event while idling
+MAX_IDLE_LINE = 1_000_000  # bytes of untagged data read while idling, per line
 
 
 class ImapError(KobanError):
     """The server could not be reached, refused the login, or refused a command."""
+
+
+class IdleRefused(ImapError):
+    """The server advertised IDLE but refused it: wait by polling instead."""
 
 
 def is_loopback(host: str) -> bool:
@@ -120,6 +136,77 @@ class Folder:
     permanent_flags: frozenset[str] = field(default_factory=frozenset)
 
 
+class LineReader:
+    """What imaplib reads the server through (its ``file``), with the buffer in sight.
+
+    A read that times out leaves the buffer whole (``socket.makefile`` would lose a partial
+    line and refuse to read again), and :meth:`pending` tells ``select`` what is already here
+    (in this buffer or decrypted in the TLS layer)."""
+
+    CHUNK = 65536
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.buffer = bytearray()
+
+    def _fill(self) -> bool:
+        data = self.sock.recv(self.CHUNK)
+        if not data:
+            return False
+        self.buffer += data
+        return True
+
+    def readline(self, limit: int = -1) -> bytes:
+        start = 0
+        while True:
+            end = self.buffer.find(b"\n", start)
+            if end >= 0 and (limit < 0 or end < limit):
+                return self._take(end + 1)
+            if 0 <= limit <= len(self.buffer):
+                return self._take(limit)
+            start = len(self.buffer)
+            if not self._fill():
+                return self._take(len(self.buffer))
+
+    def read(self, size: int) -> bytes:
+        while len(self.buffer) < size and self._fill():
+            pass
+        return self._take(min(size, len(self.buffer)))
+
+    def _take(self, n: int) -> bytes:
+        data = bytes(self.buffer[:n])
+        del self.buffer[:n]
+        return data
+
+    def pending(self) -> bool:
+        tls_pending = getattr(self.sock, "pending", None)
+        return bool(self.buffer) or (tls_pending is not None and tls_pending() > 0)
+
+    def close(self) -> None:
+        """Nothing to release: imaplib closes the socket itself."""
+
+
+class _IMAP4(imaplib.IMAP4):
+    """imaplib's connection reading through :class:`LineReader` (also after STARTTLS)."""
+
+    def open(self, host: str = "", port: int = 143, timeout: float | None = None) -> None:
+        super().open(host, port, timeout)
+        self.file = LineReader(self.sock)  # type: ignore[assignment]
+
+    def starttls(self, ssl_context: Any | None = None) -> tuple[Literal["OK"], list[None]]:
+        result = super().starttls(ssl_context)
+        self.file = LineReader(self.sock)  # type: ignore[assignment]
+        return result
+
+
+class _IMAP4_SSL(imaplib.IMAP4_SSL):
+    """imaplib's IMAPS connection reading through :class:`LineReader`."""
+
+    def open(self, host: str = "", port: int | None = 993, timeout: float | None = None) -> None:
+        super().open(host, port, timeout)
+        self.file = LineReader(self.sock)  # type: ignore[assignment]
+
+
 class ImapClient:
     """One logged-in IMAP session; use :meth:`connect`, then as a context manager."""
 
@@ -148,11 +235,11 @@ class ImapClient:
         try:
             conn: imaplib.IMAP4
             if server.security == "tls":
-                conn = imaplib.IMAP4_SSL(
+                conn = _IMAP4_SSL(
                     server.host, server.port, ssl_context=context, timeout=server.timeout
                 )
             else:
-                conn = imaplib.IMAP4(server.host, server.port, timeout=server.timeout)
+                conn = _IMAP4(server.host, server.port, timeout=server.timeout)
         except (OSError, imaplib.IMAP4.error) as exc:
             raise ImapError(f"{server.describe()}: cannot connect: {_reason(exc)}") from None
         client = cls(server, conn)
@@ -230,6 +317,79 @@ class ImapClient:
     def has_uidplus(self) -> bool:
         return "UIDPLUS" in self.capabilities
 
+    @property
+    def has_idle(self) -> bool:
+        return "IDLE" in self.capabilities
+
+    def idle(self, timeout: float, stop: threading.Event | None = None) -> bool:
+        """Wait in IDLE (RFC 2177) on the selected folder; True when new mail arrived.
+
+        Returns when the server reports a new message (``* n EXISTS``), after ``timeout``
+        seconds (servers end IDLE after 30 minutes: call again well before), or soon after
+        ``stop`` is set, always after ending IDLE with ``DONE`` and reading the tagged reply,
+        so that the connection is ready for the next command. An EXISTS that arrived with an
+        earlier command since :meth:`select` counts too. A lost connection or a BYE raises
+        :class:`ImapError`."""
+        conn = self._conn
+        if conn.untagged_responses.pop("EXISTS", None):
+            return True  # announced during the last poll's commands: no need to wait
+        what = f"{self.server.describe()}: IDLE"
+        tag: bytes = conn._new_tag()  # imaplib's own tag numbering
+        arrived = False
+        try:
+            conn.send(tag + b" IDLE\r\n")
+            while True:  # untagged data may come before the continuation
+                line = self._idle_line()
+                if line.startswith(b"+"):
+                    break
+                if line.startswith(tag + b" "):
+                    raise IdleRefused(f"{what} refused: {_text(line[len(tag) + 1 :])}")
+                arrived = arrived or bool(_EXISTS.match(line))
+            deadline = time.monotonic() + timeout
+            while not arrived and not (stop is not None and stop.is_set()):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                if self._readable(min(IDLE_TICK, left)):
+                    arrived = bool(_EXISTS.match(self._idle_line()))
+            conn.send(b"DONE\r\n")
+            while True:
+                line = self._idle_line()
+                if line.startswith(tag + b" "):
+                    status = line[len(tag) + 1 :]
+                    if not status.upper().startswith(b"OK"):
+                        raise ImapError(f"{what} failed: {_text(status)}")
+                    return arrived
+                arrived = arrived or bool(_EXISTS.match(line))
+        except (OSError, imaplib.IMAP4.error) as exc:
+            raise ImapError(f"{what}: connection lost: {_reason(exc)}") from None
+        finally:
+            conn.tagged_commands.pop(tag, None)
+
+    def _readable(self, wait: float) -> bool:
+        file = self._conn.file
+        if isinstance(file, LineReader) and file.pending():
+            return True
+        ready, _, _ = select.select([self._conn.sock], [], [], wait)
+        return bool(ready)
+
+    def _idle_line(self) -> bytes:
+        """One response line while idling (literals included); a BYE raises ImapError."""
+        line: bytes = self._conn._get_line()
+        total = len(line)
+        while (m := _LITERAL.search(line)) is not None and total < MAX_IDLE_LINE:
+            size = int(m.group(1))
+            literal = self._conn.read(size)
+            more: bytes = self._conn._get_line()
+            total += size + len(more)
+            line = line[: m.start()] + b"{literal}" + more
+            if len(literal) < size:
+                break
+        if line.upper().startswith(b"* BYE"):
+            raise ImapError(f"{self.server.describe()}: the server closed the connection: "
+                            f"{_text(line[5:])}")  # fmt: skip
+        return line
+
     def select(self, name: str) -> Folder:
         """SELECT ``name`` read-write; its UIDVALIDITY, size and whether keywords stick."""
         conn = self._conn
@@ -251,7 +411,7 @@ class ImapClient:
         folder = Folder(
             name=name,
             uidvalidity=uidvalidity,
-            exists=_last_int(conn.untagged_responses.get("EXISTS")) or 0,
+            exists=_last_int(conn.untagged_responses.pop("EXISTS", None)) or 0,  # later: new
             uidnext=_last_int(conn.untagged_responses.get("UIDNEXT")),
             keywords_allowed=not permanent or "\\*" in permanent,
             permanent_flags=permanent,

@@ -49,7 +49,15 @@ from pydantic import ValidationError
 
 from koban.clikit import EXIT_OK, Context, emit, exit_with, fails, guard, open_store
 from koban.errors import KobanError
-from koban.mail.imap import DEFAULT_PORTS, Folder, ImapClient, ImapError, Security, Server
+from koban.mail.imap import (
+    DEFAULT_PORTS,
+    Folder,
+    IdleRefused,
+    ImapClient,
+    ImapError,
+    Security,
+    Server,
+)
 from koban.model import Report, Verdict
 from koban.profile import ImapSettings, Profile
 
@@ -63,6 +71,7 @@ __all__ = [
     "Watcher",
     "read_password",
     "resolve_settings",
+    "retry_delay",
     "run_command",
     "server_for",
     "stop_on_signals",
@@ -491,6 +500,18 @@ def server_for(
     )
 
 
+IDLE_RENEW = 600.0  # seconds in IDLE before it is ended and begun again (servers cut at ~30 min)
+RETRY_FIRST = 5.0  # seconds before the first reconnection (at most --interval)
+RETRY_MAX = 300.0  # seconds between reconnections at most (or --interval when longer)
+
+
+def retry_delay(interval: float, failures: int) -> float:
+    """Seconds to wait before reconnecting after ``failures`` failed rounds in a row:
+    doubling from min(interval, RETRY_FIRST) up to max(interval, RETRY_MAX)."""
+    first = min(interval, RETRY_FIRST)
+    return float(min(max(interval, RETRY_MAX), first * 2 ** min(failures - 1, 30)))
+
+
 def watch(
     server: Server,
     password: str,
@@ -506,12 +527,19 @@ def watch(
     on_error: Callable[[str], None],
     stop: threading.Event | None = None,
     state: WatchState | None = None,
+    idle: bool = True,
+    idle_renew: float = IDLE_RENEW,
 ) -> list[Outcome]:
     """Watch one folder until ``stop`` is set (or once). Returns what was processed.
 
+    Between rounds the watcher waits in IMAP IDLE when ``idle`` is on and the server offers
+    it (a new message starts the next round at once; IDLE is renewed every ``idle_renew``
+    seconds with a round in between), else it polls every ``interval`` seconds.
+
     Errors before the first poll went through (connection, login, folder) raise
     :class:`ImapError`; later ones (the server restarted, the network dropped) are reported
-    with ``on_error`` and retried after ``interval`` on a new connection."""
+    with ``on_error`` and retried on a new connection after :func:`retry_delay`. Every round
+    starts from the stored last UID and journal, so a drop loses and repeats nothing."""
     stop = stop or threading.Event()
     key = (server.address.lower(), server.user, options.folder)
     state = state or WatchState(db, *key)
@@ -521,6 +549,8 @@ def watch(
     done: list[Outcome] = []
     client: ImapClient | None = None
     worked = False  # until one poll went through, errors are the setup's: give up
+    failures = 0  # failed rounds in a row
+    said_polling = False
     with _lock(lock_dir, key), stop_on_signals(stop, note):
         try:
             while not stop.is_set():
@@ -529,16 +559,33 @@ def watch(
                         client = ImapClient.connect(server, password)
                         watcher.reset_connection()
                     done.extend(watcher.poll(client))
-                    worked = True
+                    worked, failures = True, 0
+                    if once or stop.is_set():
+                        break
+                    if idle and client.has_idle:
+                        client.idle(idle_renew, stop)
+                        continue
+                    if idle and not said_polling:
+                        note(
+                            f"{server.describe()}: the server does not offer IDLE; "
+                            f"polling every {interval:g} s"
+                        )
+                        said_polling = True
+                except IdleRefused as exc:
+                    idle = False
+                    note(f"{exc}; polling every {interval:g} s instead")
+                    continue
                 except ImapError as exc:
                     if once or not worked:
                         raise
-                    on_error(f"{exc}; retrying in {interval:g} s")
+                    failures += 1
+                    delay = retry_delay(interval, failures)
+                    on_error(f"{exc}; retrying in {delay:g} s")
                     if client is not None:
                         client.close()
                         client = None
-                if once:
-                    break
+                    stop.wait(delay)
+                    continue
                 stop.wait(interval)
         finally:
             if client is not None:
@@ -561,6 +608,7 @@ _OVERRIDES = (
     "quarantine_folder",
     "quarantine_at",
     "interval",
+    "idle",
 )
 
 
@@ -654,6 +702,7 @@ def run_command(ctx: Context, *, once: bool, fmt: str, fail_on: str, **overrides
                 lock_dir=store.path.parent,
                 once=once,
                 interval=settings.interval,
+                idle=settings.idle,
                 on_report=report,
                 note=note,
                 on_error=ctx.error,
