@@ -469,3 +469,72 @@ def test_supplied_passwords_open_encrypted_zip_members(aes: bool) -> None:
     refused = list(expand_bytes(data, "lure.zip", passwords=(b"wrong",)))
     [problem] = _problems(refused)
     assert "none of the 1 passwords" in problem.message
+
+
+def test_members_read_with_a_password_are_marked_encrypted() -> None:
+    import pyzipper
+
+    buffer = io.BytesIO()
+    with pyzipper.AESZipFile(buffer, "w", encryption=pyzipper.WZ_AES) as zf:
+        zf.setpassword(b"infected")
+        zf.writestr("a.txt", b"first")
+        zf.writestr("b.txt", b"second")
+    outer = _zip({"plain.txt": b"plain", "inner.zip": buffer.getvalue()})
+    opened = list(expand_bytes(outer, "o.zip", passwords=(b"wrong", b"infected")))
+    flags = {i.path: i.encrypted for i in opened if isinstance(i, Blob)}
+    assert flags == {
+        "o.zip": False,
+        "o.zip!plain.txt": False,
+        "o.zip!inner.zip": False,
+        "o.zip!inner.zip!a.txt": True,
+        "o.zip!inner.zip!b.txt": True,
+    }
+    locked = list(expand_bytes(outer, "o.zip"))
+    assert [(p.path, p.encrypted, p.limit) for p in _problems(locked)] == [
+        ("o.zip!inner.zip!a.txt", True, False),
+        ("o.zip!inner.zip!b.txt", True, False),
+    ]
+
+
+def test_corrupt_member_problem_is_not_marked_encrypted() -> None:
+    data = _zip({"a.txt": SECRET}, zipfile.ZIP_STORED)
+    damaged = data.replace(SECRET, b"X" * len(SECRET))  # CRC no longer matches
+    [problem] = _problems(_walk(damaged, "d.zip"))
+    assert problem.path == "d.zip!a.txt" and not problem.encrypted
+
+
+def _encrypted_7z(header: bool) -> bytes:
+    buffer = io.BytesIO()
+    with py7zr.SevenZipFile(buffer, "w", password="hoshi", header_encryption=header) as archive:
+        archive.writestr(SECRET, "seed.txt")
+        archive.writestr(b"notes", "dir/notes.txt")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("header", [True, False], ids=["names-encrypted", "content-encrypted"])
+def test_supplied_passwords_open_encrypted_7z(header: bool) -> None:
+    data = _encrypted_7z(header)
+    opened = list(expand_bytes(data, "s.7z", passwords=(b"wrong", b"hoshi")))
+    assert not _problems(opened)
+    assert _blobs(opened) == {
+        "s.7z": data,
+        "s.7z!seed.txt": SECRET,
+        "s.7z!dir/notes.txt": b"notes",
+    }
+    assert [i.encrypted for i in opened if isinstance(i, Blob)] == [False, True, True]
+    refused = _problems(list(expand_bytes(data, "s.7z", passwords=(b"wrong",))))
+    assert refused and all(p.encrypted and not p.limit for p in refused)
+    assert all("none of the 1 passwords" in p.message for p in refused)
+    if header:  # without the key even the names are unknown: one problem for the archive
+        assert [p.path for p in refused] == ["s.7z"]
+    else:  # names are readable: one problem per member, named
+        assert sorted(p.path for p in refused) == ["s.7z!dir/notes.txt", "s.7z!seed.txt"]
+
+
+def test_content_encrypted_7z_without_passwords_names_its_members() -> None:
+    items = _walk(_encrypted_7z(header=False), "s.7z")
+    assert sorted((p.path, p.encrypted) for p in _problems(items)) == [
+        ("s.7z!dir/notes.txt", True),
+        ("s.7z!seed.txt", True),
+    ]
+    assert _blobs(items).keys() == {"s.7z"}

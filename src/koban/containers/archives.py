@@ -20,9 +20,9 @@ import stat
 import tarfile
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Final
+from typing import IO, TYPE_CHECKING, Any, Final
 
 from koban.containers.blob import Blob, Problem
 from koban.containers.documents import (
@@ -34,6 +34,9 @@ from koban.containers.documents import (
     pdf_text,
 )
 from koban.containers.limits import DEFAULT_LIMITS, Budget, Limits
+
+if TYPE_CHECKING:
+    from koban.containers.sevenzip import CappedBuffer
 
 _CHUNK = 64 * 1024
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -223,6 +226,7 @@ class _Walker:
         self.commit = commit
         self.passwords = passwords
         self.budget = Budget.start(limits)
+        self.fitting: bytes | None = None  # the password that opened the last encrypted member
         self.stopped = False  # a bound for the whole input was reached and reported
 
     # -- bounds ---------------------------------------------------------------------------
@@ -273,18 +277,20 @@ class _Walker:
 
     # -- walking --------------------------------------------------------------------------
 
-    def blob(self, data: bytes, path: str, origin: str, depth: int) -> Iterator[Blob | Problem]:
+    def blob(
+        self, data: bytes, path: str, origin: str, depth: int, encrypted: bool = False
+    ) -> Iterator[Blob | Problem]:
         kind = sniff(data)
         if kind is None:
-            yield Blob(path, data, self.commit, origin)
+            yield Blob(path, data, self.commit, origin, encrypted=encrypted)
             if self.text and is_pdf(data) and not self.stopped:
                 yield from self._pdf(data, path)
             return
         if self.stopped:
-            yield Blob(path, data, self.commit, origin)
+            yield Blob(path, data, self.commit, origin, encrypted=encrypted)
             return
         if depth >= self.limits.max_depth:
-            yield Blob(path, data, self.commit, origin)
+            yield Blob(path, data, self.commit, origin, encrypted=encrypted)
             yield Problem(
                 path,
                 f"{kind} archive nested deeper than the {self.limits.max_depth}-level depth "
@@ -293,7 +299,7 @@ class _Walker:
             )
             return
         if problem := self._time_up(path):
-            yield Blob(path, data, self.commit, origin)
+            yield Blob(path, data, self.commit, origin, encrypted=encrypted)
             yield problem
             return
         if kind == "zip":
@@ -305,15 +311,18 @@ class _Walker:
         else:
             items = self._compressed(kind, data, path, depth)
         first = next(items, None)
-        yield Blob(path, data, self.commit, origin, kind if first is _OPENED else None)
+        container = kind if first is _OPENED else None
+        yield Blob(path, data, self.commit, origin, container, encrypted)
         if isinstance(first, Blob | Problem):
             yield first
         for item in items:
             if not isinstance(item, _Opened):
                 yield item
 
-    def _member(self, data: bytes, path: str, depth: int) -> Iterator[Blob | Problem]:
-        yield from self.blob(data, path, "member", depth + 1)
+    def _member(
+        self, data: bytes, path: str, depth: int, encrypted: bool = False
+    ) -> Iterator[Blob | Problem]:
+        yield from self.blob(data, path, "member", depth + 1, encrypted)
 
     # -- zip ------------------------------------------------------------------------------
 
@@ -346,7 +355,7 @@ class _Walker:
                 member = f"{path}!{safe_name(_zip_name(info))}"
                 encrypted = bool(info.flag_bits & 0x1)
                 if encrypted and not self.passwords:
-                    yield Problem(member, "encrypted member: content not read")
+                    yield Problem(member, "encrypted member: content not read", encrypted=True)
                     continue
                 if problem := self._member_bounds(member, info.file_size, info.compress_size):
                     yield problem
@@ -364,13 +373,19 @@ class _Walker:
                     yield Problem(member, f"corrupt zip member: {_why(exc)}")
                     continue
                 if content is None:
-                    yield Problem(
-                        member,
-                        f"encrypted member: none of the {len(self.passwords)} passwords "
-                        "supplied opens it",
-                    )
+                    yield Problem(member, self._none_fits(), encrypted=True)
                     continue
-                yield from self._member(content, member, depth)
+                yield from self._member(content, member, depth, encrypted)
+
+    def _none_fits(self) -> str:
+        return f"encrypted member: none of the {len(self.passwords)} passwords supplied opens it"
+
+    def _candidates(self) -> tuple[bytes, ...]:
+        """The passwords to try, the one that opened the last encrypted member first (the
+        members of one archive, and the archives of one message, share a password)."""
+        if self.fitting is None:
+            return self.passwords
+        return (self.fitting, *(p for p in self.passwords if p != self.fitting))
 
     def _decrypt(self, data: bytes, index: int) -> bytes | None:
         """An encrypted member (ZipCrypto or WinZip AES) read with the first password that fits."""
@@ -378,13 +393,14 @@ class _Walker:
 
         with pyzipper.AESZipFile(io.BytesIO(data)) as zf:
             info = zf.infolist()[index]
-            for password in self.passwords:
+            for password in self._candidates():
                 try:
                     content: bytes = zf.read(info, pwd=password)
                 except (RuntimeError, pyzipper.BadZipFile, zlib.error):
                     # "Bad password", or (ZipCrypto's check byte passes 1 time in 256) a CRC or
                     # inflate error from a wrong key: try the next password.
                     continue
+                self.fitting = password
                 return content
         return None
 
@@ -547,14 +563,35 @@ class _Walker:
         from koban.containers.sevenzip import MemoryFactory
 
         limits = self.limits
-        try:
+
+        def open_7z(password: str | None) -> tuple[py7zr.SevenZipFile, list[Any]]:
             archive = py7zr.SevenZipFile(
-                io.BytesIO(data), max_extract_size=max(self.budget.remaining, 1)
+                io.BytesIO(data), password=password, max_extract_size=max(self.budget.remaining, 1)
             )
-            infos = archive.list()
+            try:
+                return archive, archive.list()
+            except BaseException:
+                archive.close()
+                raise
+
+        opened_with: str | None = None  # the password that decrypted the names (headers)
+        try:
+            archive, infos = open_7z(None)
         except PasswordRequired:
-            yield Problem(path, "encrypted 7z archive (names and content): not read")
-            return
+            for password in self._7z_passwords():
+                try:
+                    archive, infos = open_7z(password)
+                except Exception:  # noqa: S112 - a wrong key garbles the headers: try the next
+                    continue
+                opened_with = password
+                self.fitting = password.encode("utf-8")
+                break
+            else:
+                why = "encrypted 7z archive (names and content): not read"
+                if self.passwords:
+                    why += f"; none of the {len(self.passwords)} passwords supplied opens it"
+                yield Problem(path, why, encrypted=True)
+                return
         except Exception as exc:
             yield Problem(path, f"corrupt 7z archive: {_why(exc)}")
             return
@@ -579,11 +616,12 @@ class _Walker:
                     limit=True,
                 )
                 return
+            encrypted = bool(archive.needs_password())
             wanted: dict[str, str] = {}  # name in archive -> display path
             for info in files:
                 member = f"{path}!{safe_name(info.filename)}"
-                if archive.needs_password():
-                    yield Problem(member, "encrypted member: content not read")
+                if encrypted and opened_with is None and not self.passwords:
+                    yield Problem(member, "encrypted member: content not read", encrypted=True)
                     continue
                 if _climbs(info.filename):
                     # py7zr refuses such names for the whole extraction: leave this one out.
@@ -598,15 +636,50 @@ class _Walker:
                 wanted[info.filename] = member
             if not wanted:
                 return
-            factory = MemoryFactory(limits.max_member_bytes)
-            try:
-                archive.extract(targets=list(wanted), factory=factory)
-            except Exception as exc:
-                yield Problem(path, f"7z extraction stopped: {_why(exc)}")
+            if encrypted and opened_with is None:
+                products = self._7z_decrypt(open_7z, list(wanted))
+                if products is None:
+                    for member in wanted.values():
+                        yield Problem(member, self._none_fits(), encrypted=True)
+                    return
+            else:
+                factory = MemoryFactory(limits.max_member_bytes)
+                try:
+                    archive.extract(targets=list(wanted), factory=factory)
+                except Exception as exc:
+                    yield Problem(path, f"7z extraction stopped: {_why(exc)}")
+                products = factory.products
             for name, member in wanted.items():
-                content = factory.products.get(_7z_key(name))
+                content = products.get(_7z_key(name))
                 if content is not None:
-                    yield from self._member(content.getvalue(), member, depth)
+                    yield from self._member(content.getvalue(), member, depth, encrypted)
+
+    def _7z_passwords(self) -> Iterator[str]:
+        for password in self._candidates():
+            try:
+                yield password.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+
+    def _7z_decrypt(
+        self, open_7z: Callable[[str | None], tuple[Any, list[Any]]], targets: list[str]
+    ) -> dict[str, CappedBuffer] | None:
+        """The members of a 7z whose content (not names) is encrypted, extracted with the first
+        supplied password that decrypts them all (a wrong key fails the checksums or the
+        decompressor); ``None`` when none does."""
+        from koban.containers.sevenzip import MemoryFactory
+
+        for password in self._7z_passwords():
+            factory = MemoryFactory(self.limits.max_member_bytes)
+            try:
+                archive, _ = open_7z(password)
+                with archive:
+                    archive.extract(targets=targets, factory=factory)
+            except Exception:  # noqa: S112 - wrong key: try the next
+                continue
+            self.fitting = password.encode("utf-8")
+            return factory.products
+        return None
 
     # -- pdf ------------------------------------------------------------------------------
 

@@ -15,7 +15,8 @@ class Blob:
     from a document: docx/xlsx/pptx/odt/pdf; lines are those of the extracted text), ``git``.
     ``container`` names the archive format (``zip``, ``tar``, ``gzip``, ``bzip2``, ``xz``, ``7z``)
     when the walker opened this blob as one: its members follow it, so a scanner may skip the
-    raw bytes (a tar or stored zip repeats its members' content verbatim).
+    raw bytes (a tar or stored zip repeats its members' content verbatim). ``encrypted``: a
+    member that was encrypted in its archive and read with one of the passwords supplied.
     """
 
     path: str
@@ -23,6 +24,7 @@ class Blob:
     commit: str | None = None
     origin: str = "file"
     container: str | None = None
+    encrypted: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,3 +34,6 @@ class Problem:
     path: str
     message: str
     limit: bool = False  # True when a safety bound stopped the walk (depth, size, ratio, time)
+    # True when encryption kept the content (or, for a 7z with encrypted headers, the member
+    # names) from being read: no password was supplied, or none of those supplied fits.
+    encrypted: bool = False
