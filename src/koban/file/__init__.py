@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import importlib
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -90,11 +90,30 @@ def file_report(path: Path, display: str, ctx: FileContext, target: str | None =
     return _tree(blobs, display, ctx, target, path)
 
 
-def bytes_report(data: bytes, display: str, ctx: FileContext) -> Report:
-    """The report of a file held in memory (a mail attachment), members as children."""
+def bytes_report(
+    data: bytes,
+    display: str,
+    ctx: FileContext,
+    observer: Callable[[Blob | Problem], None] | None = None,
+) -> Report:
+    """The report of a file held in memory (a mail attachment), members as children.
+
+    ``observer`` sees every blob and problem of the walk before the inspectors do: the mail
+    analyser applies its attachment rules to the members this walk decompresses, so that no
+    archive is opened twice."""
     passwords = tuple(p.encode() for p in ctx.options.passwords)
     blobs = expand_bytes(data, display, ctx.options.limits, text=False, passwords=passwords)
+    if observer is not None:
+        blobs = _observed(blobs, observer)
     return _tree(blobs, display, ctx, None, None)
+
+
+def _observed(
+    items: Iterable[Blob | Problem], observer: Callable[[Blob | Problem], None]
+) -> Iterator[Blob | Problem]:
+    for item in items:
+        observer(item)
+        yield item
 
 
 def _tree(

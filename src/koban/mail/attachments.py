@@ -3,23 +3,24 @@
 True type from magic bytes (own signatures; ``python-magic`` only names what they do not know),
 name tricks (double extensions, right-to-left override), dangerous types (LNK, ISO/IMG/VHD,
 HTA, scripts, programs, CHM), macro-enabled Office via oletools ``olevba``, HTML pages with
-forms, archives listed recursively within bounds (zip incl. AES and ZipCrypto via pyzipper,
-opened with passwords the message body gives; 7z listed with py7zr when installed). Each
-attachment is a child report (analyser ``mail``, findings of kind ``attachment``) until the
-file analyser (``koban.file``) takes over.
+forms, archives listed recursively within bounds. Archives are opened once, by the shared walker
+(:mod:`koban.containers`) as the file analyser (``koban.file``) drives it: the checks here
+observe the members that walk decompresses (zip incl. AES and ZipCrypto, 7z, tar, gzip, bzip2,
+xz; encrypted ones opened with passwords the message body gives), and the file analyser's
+report becomes a child of the attachment's report. Each attachment and archive member is a
+child report (analyser ``mail``, findings of kind ``attachment``).
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 import time
 import warnings
-import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
+from koban.containers import Blob, Problem
 from koban.file.identify import sniff as file_sniff
 from koban.mail.context import MailContext
 from koban.model import Finding, Location, Report, Severity
@@ -134,15 +135,8 @@ class AttachmentResult:
     hashes: list[tuple[str, Report]] = field(default_factory=list)  # (sha256|md5, report)
     links: list[str] = field(default_factory=list)  # URLs found in PDFs and HTML pages
 
-
-@dataclass
-class _Walk:
-    ctx: MailContext
-    passwords: list[str]
-    deadline: float
-    result: AttachmentResult
-    members: int = 0
-    total: int = 0
+    def weigh(self, signal: str, weight: float) -> None:
+        self.weights[signal] = max(weight, self.weights.get(signal, 0.0))
 
 
 def _finding(rule: str, message: str, path: str, **kw: Any) -> Finding:
@@ -159,120 +153,339 @@ def analyse_attachment(
     passwords: list[str],
     deadline: float,
 ) -> AttachmentResult:
-    """Child report of one attachment (``target``) and its archive members."""
-    result = AttachmentResult(Report(analyser="mail", target=target))
-    walk = _Walk(ctx, passwords, deadline, result)
-    _inspect(walk, result.report, name, data, declared_type, path, depth=0)
+    """Child report of one attachment (``target``, shown as ``path``) and its archive members,
+    with the file analyser's report of it as a child when that has findings. One walk of the
+    attachment (bounded by ``ctx.limits`` and ``deadline``) serves both analysers."""
+    from koban.file import FileContext, FileOptions, bytes_report
+
+    walk = _Walk(name, declared_type, target, ctx, deadline)
+    if ctx.file_context is None:  # one per run: compiled YARA rules, the URL context
+        ctx.file_context = FileContext(ctx.profile, ctx.store, url_context=ctx.url_context)
+    limits = ctx.limits.walker(deadline - time.monotonic())
+    fctx = ctx.file_context.with_options(FileOptions(passwords=tuple(passwords), limits=limits))
+    triage = bytes_report(data, path, fctx, walk)
+    result = walk.finish()
+    if any(r.findings for r in triage.walk()):
+        result.report.children.append(triage)
     return result
 
 
-def _inspect(
-    w: _Walk, report: Report, name: str, data: bytes, declared: str, path: str, depth: int
-) -> None:
-    f = report.findings
-    sha256 = hashlib.sha256(data).hexdigest()
-    md5 = hashlib.md5(data, usedforsecurity=False).hexdigest()
-    w.result.hashes += [(sha256, report), (md5, report)]
-    true = sniff(data)
-    ext = extension(name)
-    evidence = {"name": name, "size": len(data), "sha256": sha256, "md5": md5, "type": true}
-    if declared:
-        evidence["declared_type"] = declared
-    shown = name.replace(RTLO, "") or "(unnamed)"
+@dataclass
+class _Node:
+    """One blob of the walk as the mail checks see it."""
 
-    if RTLO in name:
-        f.append(
-            _finding(
-                "mail.attachment_rtlo",
-                f"file name {name!r} contains a right-to-left override: it displays as "
-                f"{_rtlo_display(name)!r} but is really .{ext}",
-                path,
-                evidence=evidence,
-                indicators=[sha256],
-            )
+    path: str
+    parent: _Node | None
+    report: Report | None  # None: no concern of the mail checks (inside an Office document)
+    kind: str = ""  # true type (sniff)
+    archive: bool = False  # an archive to the mail checks: its members are theirs
+    members: int = 0  # members met (read or not)
+    encrypted: int = 0  # members encrypted...
+    opened: int = 0  # ...of which read with a password from the message body
+    names_encrypted: bool = False  # not even the names could be read (7z header encryption)
+    cut: bool = False  # the message's time ran out before its checks (said so already)
+
+
+class _Walk:
+    """Observer of the shared walk of one attachment: the mail checks on each blob and problem
+    the walker yields (the attachment first, then its members depth first)."""
+
+    def __init__(
+        self, name: str, declared: str, target: str, ctx: MailContext, deadline: float
+    ) -> None:
+        self.name = name
+        self.declared = declared
+        self.ctx = ctx
+        self.deadline = deadline
+        self.result = AttachmentResult(Report(analyser="mail", target=target))
+        self.nodes: dict[str, _Node] = {}
+        self.open: list[_Node] = []  # the containers whose members are being walked
+        self.listed = 0  # archive members the checks looked at (all levels)
+
+    def __call__(self, item: Blob | Problem) -> None:
+        if isinstance(item, Problem):
+            self._problem(item)
+        elif item.origin != "text":
+            self._blob(item)
+
+    def _parent(self, path: str) -> _Node | None:
+        while self.open and not path.startswith(self.open[-1].path + "!"):
+            self.open.pop()
+        return self.open[-1] if self.open else None
+
+    def _blob(self, blob: Blob) -> None:
+        if not self.nodes:  # the attachment itself
+            node = _Node(blob.path, None, self.result.report)
+            node.kind, node.cut = self._inspect(self.result.report, self.name, blob, self.declared)
+        else:
+            parent = self._parent(blob.path)
+            node = _Node(blob.path, parent, None)
+            member = self._member(parent, blob.path, blob.encrypted, opened=blob.encrypted)
+            if member is not None:
+                node.report, name = member
+                node.kind, node.cut = self._inspect(node.report, name, blob, "")
+        node.archive = (
+            node.report is not None
+            and not node.cut
+            and blob.container is not None
+            and _walked(node.kind, blob.path)
         )
-        w.result.weights["rtlo"] = 4.0
-    parts = [p.strip().lower() for p in name.replace(RTLO, "").split(".")]
-    if (
-        len(parts) >= 3
-        and parts[-2] in DOC_EXT
-        and (ext in DANGEROUS_EXT or true in EXECUTABLE_TYPES)
-    ):
-        f.append(
-            _finding(
-                "mail.attachment_double_extension",
-                f"{shown!r} poses as a .{parts[-2]} file but is a {DANGEROUS_EXT.get(ext, ext)}"
-                f" (.{ext})",
-                path,
-                evidence=evidence,
-                indicators=[sha256],
-            )
-        )
-        w.result.weights["double_extension"] = 4.0
-    if ext in DANGEROUS_EXT or true in EXECUTABLE_TYPES:
-        what = EXECUTABLE_TYPES.get(true) or DANGEROUS_EXT[ext]
-        f.append(
-            _finding(
-                "mail.attachment_dangerous_type",
-                f"{shown!r} is a {what}: opening it runs code or mounts content that bypasses "
-                "Mark-of-the-Web",
-                path,
-                evidence=evidence,
-                indicators=[sha256],
-            )
-        )
-        w.result.weights["dangerous_type"] = 4.0
-    if _mismatch(ext, true):
-        f.append(
-            _finding(
-                "mail.attachment_type_mismatch",
-                f"{shown!r} claims to be .{ext} but its content is {true}",
-                path,
-                evidence=evidence,
-                indicators=[sha256],
-            )
-        )
-        w.result.weights["type_mismatch"] = 3.0
-    if time.monotonic() > w.deadline:
-        f.append(
-            _finding(
-                "mail.analysis_limit",
-                f"time budget exhausted: {shown!r} was not inspected further",
-                path,
-                severity=Severity.INFO,
-            )
-        )
-        return
-    if true in ("ole", "ooxml", "ooxml-macro", "rtf") or ext in OFFICE_EXT:
-        _macros(w, report, shown, data, path, evidence)
-    if true in ("html", "hta") or ext in ("htm", "html", "shtml", "xhtml", "svg"):
-        _html_attachment(w, report, shown, data, path, evidence)
-    if true == "pdf":
-        w.result.links += _pdf_uris(data)
-    if true in ("zip", "jar", "apk") or (true == "ooxml" and ext not in OFFICE_EXT):
-        try:
-            _zip(w, report, data, path, depth)
-        except Exception as exc:  # damaged archives raise many types (zipfile, pyzipper, zlib)
-            report.findings.append(
+        self.nodes[blob.path] = node
+        if blob.container is not None:
+            self.open.append(node)
+
+    def _member(
+        self, parent: _Node | None, path: str, encrypted: bool, *, opened: bool
+    ) -> tuple[Report, str] | None:
+        """A child report for a member of an archive the checks walk, and the member's name;
+        ``None`` for members of anything else (the parts of an Office document) and beyond
+        the member bound. ``encrypted``/``opened``: what encryption did to its content."""
+        if parent is None or parent.report is None or not parent.archive:
+            return None
+        parent.members += 1
+        parent.encrypted += encrypted
+        parent.opened += opened
+        limit = self.ctx.limits.max_archive_members
+        if self.listed >= limit:
+            if self.listed == limit:
+                _limit(self.result, parent.report, path, f"more than {limit} archive members")
+            self.listed += 1
+            return None
+        self.listed += 1
+        name = path[len(parent.path) + 1 :]
+        child = Report(analyser="mail", target=f"{parent.report.target}!{name}")
+        parent.report.children.append(child)
+        return child, name
+
+    def _problem(self, problem: Problem) -> None:
+        node = self.nodes.get(problem.path)
+        if node is not None:  # about a blob met already: an archive not (fully) opened
+            if node.report is not None and not node.cut and _walked(node.kind, node.path):
+                if problem.encrypted:
+                    node.names_encrypted = True
+                elif problem.limit:
+                    _limit(self.result, node.report, problem.path, problem.message)
+                else:
+                    node.report.findings.append(
+                        _finding(
+                            "mail.archive_not_inspected",
+                            f"{_shown(problem.path)!r}: archive could not be read further "
+                            f"({problem.message})",
+                            problem.path,
+                            severity=Severity.INFO,
+                        )
+                    )
+            elif problem.limit and not node.cut:
+                self._limit_above(node, problem)
+            return
+        parent = self._parent(problem.path)
+        member = self._member(parent, problem.path, problem.encrypted, opened=False)
+        if member is None:
+            if problem.limit and parent is not None:
+                self._limit_above(parent, problem)
+            return
+        child, name = member
+        if problem.limit:
+            _limit(self.result, child, problem.path, problem.message)
+        elif not problem.encrypted:  # encryption is said once for the archive (``finish``)
+            child.findings.append(
                 _finding(
                     "mail.archive_not_inspected",
-                    f"{shown!r}: archive could not be read further ({type(exc).__name__}: {exc})",
+                    f"member {name!r} could not be extracted ({problem.message})",
+                    problem.path,
+                    severity=Severity.INFO,
+                )
+            )
+        self._name_only(child, name, problem.path)
+
+    def _limit_above(self, node: _Node, problem: Problem) -> None:
+        """A bound reached inside something the checks do not walk (an Office document) still
+        cut the walk short: said on the nearest archive or attachment they do walk."""
+        above: _Node | None = node
+        while above is not None and (above.report is None or not above.archive):
+            above = above.parent
+        report = above.report if above is not None else self.result.report
+        assert report is not None
+        _limit(self.result, report, problem.path, problem.message)
+
+    def finish(self) -> AttachmentResult:
+        for node in self.nodes.values():
+            if node.report is not None and (node.encrypted or node.names_encrypted):
+                self._encrypted(node, node.report)
+        return self.result
+
+    def _encrypted(self, node: _Node, report: Report) -> None:
+        if node.names_encrypted:
+            msg = (
+                f"{node.kind} archive with encrypted member names: its contents cannot be inspected"
+            )
+            opened = False
+        else:
+            opened = node.opened == node.encrypted
+            msg = (
+                f"password-protected archive ({node.encrypted} of {node.members} members "
+                "encrypted): "
+            )
+            if opened:
+                msg += "opened with the password given in the message body"
+            elif node.opened:
+                msg += (
+                    f"{node.opened} opened with the password given in the message body, the "
+                    "others cannot be inspected"
+                )
+            else:
+                msg += "its contents cannot be inspected"
+        report.findings.append(
+            _finding(
+                "mail.attachment_encrypted",
+                msg,
+                node.path,
+                severity=Severity.LOW if opened else Severity.MEDIUM,
+                evidence={
+                    "encrypted_members": node.encrypted,
+                    "password_found": node.opened > 0,
+                },
+            )
+        )
+        self.result.weigh("encrypted_archive", 1.0 if opened else 1.5)
+
+    def _inspect(self, report: Report, name: str, blob: Blob, declared: str) -> tuple[str, bool]:
+        """The checks on one attachment or member; its true type, and whether the message's
+        time ran out before the checks that read its content (and its members)."""
+        w = self.result
+        f = report.findings
+        data, path = blob.data, blob.path
+        sha256 = hashlib.sha256(data).hexdigest()
+        md5 = hashlib.md5(data, usedforsecurity=False).hexdigest()
+        w.hashes += [(sha256, report), (md5, report)]
+        true = sniff(data)
+        ext = extension(name)
+        evidence = {"name": name, "size": len(data), "sha256": sha256, "md5": md5, "type": true}
+        if declared:
+            evidence["declared_type"] = declared
+        shown = name.replace(RTLO, "") or "(unnamed)"
+
+        if RTLO in name:
+            f.append(
+                _finding(
+                    "mail.attachment_rtlo",
+                    f"file name {name!r} contains a right-to-left override: it displays as "
+                    f"{_rtlo_display(name)!r} but is really .{ext}",
+                    path,
+                    evidence=evidence,
+                    indicators=[sha256],
+                )
+            )
+            w.weigh("rtlo", 4.0)
+        parts = [p.strip().lower() for p in name.replace(RTLO, "").split(".")]
+        if (
+            len(parts) >= 3
+            and parts[-2] in DOC_EXT
+            and (ext in DANGEROUS_EXT or true in EXECUTABLE_TYPES)
+        ):
+            f.append(
+                _finding(
+                    "mail.attachment_double_extension",
+                    f"{shown!r} poses as a .{parts[-2]} file but is a "
+                    f"{DANGEROUS_EXT.get(ext, ext)} (.{ext})",
+                    path,
+                    evidence=evidence,
+                    indicators=[sha256],
+                )
+            )
+            w.weigh("double_extension", 4.0)
+        if ext in DANGEROUS_EXT or true in EXECUTABLE_TYPES:
+            what = EXECUTABLE_TYPES.get(true) or DANGEROUS_EXT[ext]
+            f.append(
+                _finding(
+                    "mail.attachment_dangerous_type",
+                    f"{shown!r} is a {what}: opening it runs code or mounts content that bypasses "
+                    "Mark-of-the-Web",
+                    path,
+                    evidence=evidence,
+                    indicators=[sha256],
+                )
+            )
+            w.weigh("dangerous_type", 4.0)
+        if _mismatch(ext, true):
+            f.append(
+                _finding(
+                    "mail.attachment_type_mismatch",
+                    f"{shown!r} claims to be .{ext} but its content is {true}",
+                    path,
+                    evidence=evidence,
+                    indicators=[sha256],
+                )
+            )
+            w.weigh("type_mismatch", 3.0)
+        if time.monotonic() > self.deadline:
+            f.append(
+                _finding(
+                    "mail.analysis_limit",
+                    f"time budget exhausted: {shown!r} was not inspected further",
                     path,
                     severity=Severity.INFO,
                 )
             )
-    elif true == "7z":
-        _sevenzip(w, report, data, path)
-    elif true in ("rar", "cab", "gzip", "bzip2", "xz"):
-        f.append(
-            _finding(
-                "mail.archive_not_inspected",
-                f"{shown!r} is a {true} archive; its members were not listed (no reader here)",
-                path,
-                evidence=evidence,
+            return true, True
+        if true in ("ole", "ooxml", "ooxml-macro", "rtf") or ext in OFFICE_EXT:
+            _macros(w, report, shown, data, path, evidence)
+        if true in ("html", "hta") or ext in ("htm", "html", "shtml", "xhtml", "svg"):
+            _html_attachment(w, report, shown, data, path, evidence)
+        if true == "pdf":
+            w.links += _pdf_uris(data)
+        if true in ("rar", "cab"):
+            f.append(
+                _finding(
+                    "mail.archive_not_inspected",
+                    f"{shown!r} is a {true} archive; its members were not listed (no reader here)",
+                    path,
+                    evidence=evidence,
+                )
             )
-        )
-        w.result.weights["uninspected_archive"] = 0.5
+            w.weigh("uninspected_archive", 0.5)
+        return true, False
+
+    def _name_only(self, report: Report, name: str, path: str) -> None:
+        """Checks that need only the member's name (encrypted, oversized or damaged members)."""
+        ext = extension(name)
+        shown = name.replace(RTLO, "")
+        if ext in DANGEROUS_EXT:
+            report.findings.append(
+                _finding(
+                    "mail.attachment_dangerous_type",
+                    f"archive member {shown!r} is a {DANGEROUS_EXT[ext]} (by its name; content "
+                    "not extracted)",
+                    path,
+                    evidence={"name": name},
+                )
+            )
+            self.result.weigh("dangerous_type", 4.0)
+        if RTLO in name:
+            report.findings.append(
+                _finding(
+                    "mail.attachment_rtlo",
+                    f"archive member {name!r} contains a right-to-left override",
+                    path,
+                    evidence={"name": name},
+                )
+            )
+            self.result.weigh("rtlo", 4.0)
+
+
+# Archives whose members the checks walk (the walker opens them); Office packages are zips too
+# but their parts are the file analyser's (an OOXML package under another name is walked).
+_WALKED_ARCHIVES = frozenset({"zip", "jar", "apk", "7z", "tar", "gzip", "bzip2", "xz"})
+
+
+def _walked(true: str, path: str) -> bool:
+    """Are the members of this blob (true type, display path) the mail checks' concern?"""
+    ext = extension(path.rsplit("!", 1)[-1])
+    return true in _WALKED_ARCHIVES or (true == "ooxml" and ext not in OFFICE_EXT)
+
+
+def _shown(path: str) -> str:
+    return path.rsplit("!", 1)[-1].replace(RTLO, "")
 
 
 _MISMATCH_TYPES = set(EXECUTABLE_TYPES) | {"ole", "zip", "rar", "7z", "apk", "jar"}
@@ -293,7 +506,7 @@ def _rtlo_display(name: str) -> str:
 
 
 def _macros(
-    w: _Walk, report: Report, shown: str, data: bytes, path: str, ev: dict[str, Any]
+    w: AttachmentResult, report: Report, shown: str, data: bytes, path: str, ev: dict[str, Any]
 ) -> None:
     try:
         with warnings.catch_warnings():
@@ -351,7 +564,7 @@ def _macros(
             indicators=[ev["sha256"]],
         )
     )
-    w.result.weights["macro"] = 4.0 if autoexec else 2.0
+    w.weigh("macro", 4.0 if autoexec else 2.0)
 
 
 _FORM = re.compile(rb"<form\b", re.IGNORECASE)
@@ -365,13 +578,13 @@ _HREF = re.compile(rb"""(?:href|action|src)\s*=\s*['"]?(https?://[^'"\s>]+)""", 
 
 
 def _html_attachment(
-    w: _Walk, report: Report, shown: str, data: bytes, path: str, ev: dict[str, Any]
+    w: AttachmentResult, report: Report, shown: str, data: bytes, path: str, ev: dict[str, Any]
 ) -> None:
     head = data[:2_000_000]
     form = bool(_FORM.search(head))
     password = bool(_PASSWORD_INPUT.search(head))
     script = bool(_REDIRECT.search(head))
-    w.result.links += [u.decode("latin-1") for u in _HREF.findall(head)[:50]]
+    w.links += [u.decode("latin-1") for u in _HREF.findall(head)[:50]]
     if not (form or script):
         return
     if password:
@@ -390,7 +603,7 @@ def _html_attachment(
             indicators=[ev["sha256"]],
         )
     )
-    w.result.weights["html_attachment"] = 4.0 if password else 2.0
+    w.weigh("html_attachment", 4.0 if password else 2.0)
 
 
 _PDF_URI = re.compile(rb"/URI\s*\(([^)]{4,500})\)")
@@ -407,203 +620,6 @@ def _pdf_uris(data: bytes) -> list[str]:
     return out
 
 
-def _limit(w: _Walk, report: Report, path: str, why: str) -> None:
-    report.findings.append(
-        _finding(
-            "mail.archive_limits",
-            why,
-            path,
-            evidence={"members_seen": w.members, "bytes_seen": w.total},
-        )
-    )
-    w.result.weights["archive_limits"] = 2.0
-
-
-def _zip(w: _Walk, report: Report, data: bytes, path: str, depth: int) -> None:
-    lim = w.ctx.limits
-    if depth >= lim.max_archive_depth:
-        _limit(w, report, path, f"archive nested deeper than {lim.max_archive_depth} levels")
-        return
-    try:
-        import pyzipper  # type: ignore[import-untyped]
-
-        zf: zipfile.ZipFile = pyzipper.AESZipFile(io.BytesIO(data))
-    except ImportError:  # pragma: no cover - a declared dependency
-        zf = zipfile.ZipFile(io.BytesIO(data))
-    except Exception as exc:  # zipfile and pyzipper raise their own BadZipFile, zlib errors...
-        report.findings.append(
-            _finding(
-                "mail.archive_not_inspected",
-                f"zip archive could not be read ({exc})",
-                path,
-                severity=Severity.INFO,
-            )
-        )
-        return
-    with zf:
-        infos = [i for i in zf.infolist() if not i.is_dir()]
-        encrypted = [i for i in infos if i.flag_bits & 0x1]
-        opened_with: str | None = None
-        if encrypted:
-            opened_with = _find_password(zf, encrypted[0], w.passwords)
-            msg = (
-                f"password-protected archive ({len(encrypted)} of {len(infos)} members encrypted): "
-            )
-            if opened_with is not None:
-                msg += "opened with the password given in the message body"
-            else:
-                msg += "its contents cannot be inspected"
-            report.findings.append(
-                _finding(
-                    "mail.attachment_encrypted",
-                    msg,
-                    path,
-                    severity=Severity.LOW if opened_with is not None else Severity.MEDIUM,
-                    evidence={
-                        "encrypted_members": len(encrypted),
-                        "password_found": bool(opened_with),
-                    },
-                )
-            )
-            w.result.weights["encrypted_archive"] = 1.0 if opened_with is not None else 1.5
-        for info in infos:
-            if w.members >= lim.max_archive_members:
-                _limit(w, report, path, f"more than {lim.max_archive_members} archive members")
-                return
-            if time.monotonic() > w.deadline:
-                _limit(w, report, path, "time budget exhausted while listing the archive")
-                return
-            w.members += 1
-            member_path = f"{path}!{info.filename}"
-            child = Report(analyser="mail", target=f"{report.target}!{info.filename}")
-            report.children.append(child)
-            ratio = info.file_size / max(info.compress_size, 1)
-            if info.file_size > lim.max_attachment_bytes or (
-                ratio > lim.max_archive_ratio and info.file_size > 1_000_000
-            ):
-                _limit(
-                    w,
-                    child,
-                    member_path,
-                    f"member {info.filename!r} expands to {info.file_size:,} bytes "
-                    f"({ratio:.0f}x): not extracted (possible archive bomb)",
-                )
-                _name_only(w, child, info.filename, member_path)
-                continue
-            if w.total + info.file_size > lim.max_archive_total_bytes:
-                _limit(w, child, member_path, "archive expands beyond the total size bound")
-                _name_only(w, child, info.filename, member_path)
-                return
-            pwd = opened_with.encode() if (info.flag_bits & 0x1 and opened_with) else None
-            if info.flag_bits & 0x1 and pwd is None:
-                _name_only(w, child, info.filename, member_path)
-                continue
-            try:
-                with zf.open(info, pwd=pwd) as fh:
-                    blob = fh.read(lim.max_attachment_bytes + 1)
-            except Exception as exc:  # bad password, damaged member, unsupported method
-                child.findings.append(
-                    _finding(
-                        "mail.archive_not_inspected",
-                        f"member {info.filename!r} could not be extracted ({exc})",
-                        member_path,
-                        severity=Severity.INFO,
-                    )
-                )
-                _name_only(w, child, info.filename, member_path)
-                continue
-            w.total += len(blob)
-            _inspect(w, child, info.filename, blob, "", member_path, depth + 1)
-
-
-def _find_password(zf: zipfile.ZipFile, info: zipfile.ZipInfo, passwords: list[str]) -> str | None:
-    for pw in passwords:
-        try:
-            with zf.open(info, pwd=pw.encode()) as fh:
-                fh.read(1 << 16)
-            return pw
-        except Exception:  # noqa: S112 - wrong password or damaged member: try the next
-            continue
-    return None
-
-
-def _name_only(w: _Walk, report: Report, name: str, path: str) -> None:
-    """Checks that need only the member's name (encrypted or oversized members)."""
-    ext = extension(name)
-    if RTLO in name or ext in DANGEROUS_EXT:
-        _inspect_name(w, report, name, path)
-
-
-def _inspect_name(w: _Walk, report: Report, name: str, path: str) -> None:
-    ext = extension(name)
-    shown = name.replace(RTLO, "")
-    if ext in DANGEROUS_EXT:
-        report.findings.append(
-            _finding(
-                "mail.attachment_dangerous_type",
-                f"archive member {shown!r} is a {DANGEROUS_EXT[ext]} (by its name; content not "
-                "extracted)",
-                path,
-                evidence={"name": name},
-            )
-        )
-        w.result.weights["dangerous_type"] = 4.0
-    if RTLO in name:
-        report.findings.append(
-            _finding(
-                "mail.attachment_rtlo",
-                f"archive member {name!r} contains a right-to-left override",
-                path,
-                evidence={"name": name},
-            )
-        )
-        w.result.weights["rtlo"] = 4.0
-
-
-def _sevenzip(w: _Walk, report: Report, data: bytes, path: str) -> None:
-    try:
-        import py7zr  # optional
-    except ImportError:
-        report.findings.append(
-            _finding(
-                "mail.archive_not_inspected",
-                "7z archive: members not listed (py7zr is not installed)",
-                path,
-                severity=Severity.INFO,
-            )
-        )
-        return
-    names: list[str] = []
-    for pw in [None, *w.passwords]:
-        try:
-            with py7zr.SevenZipFile(io.BytesIO(data), password=pw) as sz:
-                names = [str(n) for n in sz.getnames()][: w.ctx.limits.max_archive_members]
-                encrypted = bool(sz.needs_password())
-            break
-        except Exception:  # noqa: S112 - wrong password, corrupt archive: try the next
-            continue
-    else:
-        report.findings.append(
-            _finding(
-                "mail.attachment_encrypted",
-                "7z archive with encrypted member names: its contents cannot be inspected",
-                path,
-                severity=Severity.MEDIUM,
-            )
-        )
-        w.result.weights["encrypted_archive"] = 1.5
-        return
-    if encrypted:
-        report.findings.append(
-            _finding(
-                "mail.attachment_encrypted",
-                "password-protected 7z archive: members listed by name only",
-                path,
-                severity=Severity.LOW,
-            )
-        )
-        w.result.weights["encrypted_archive"] = 1.0
-    for name in names:
-        child = Report(analyser="mail", target=f"{report.target}!{name}")
-        report.children.append(child)
-        _inspect_name(w, child, name, f"{path}!{name}")
+def _limit(result: AttachmentResult, report: Report, path: str, why: str) -> None:
+    report.findings.append(_finding("mail.archive_limits", why, path))
+    result.weigh("archive_limits", 2.0)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from publicsuffixlist import PublicSuffixList
 
+from koban.containers.limits import Limits as WalkLimits
 from koban.intel.store import IntelStore
 from koban.mail.names import ExecutiveKey, executive_keys
 from koban.profile import Profile
@@ -34,6 +35,20 @@ class Limits:
     max_archive_ratio: int = 150  # uncompressed / compressed, per member and in total
     max_links: int = 300
     seconds: float = 20.0  # per message; later steps are skipped (and said so) after this
+
+    def walker(self, seconds: float) -> WalkLimits:
+        """The shared walker's bounds for one attachment (``seconds``: what is left of the
+        message's time): archive depth, members per archive, member and total sizes, ratio."""
+        return WalkLimits(
+            max_depth=self.max_archive_depth,
+            max_members=self.max_archive_members,
+            max_member_bytes=self.max_attachment_bytes,
+            max_total_bytes=self.max_archive_total_bytes,
+            max_ratio=float(self.max_archive_ratio),
+            ratio_grace_bytes=1_000_000,
+            max_file_bytes=self.max_attachment_bytes,
+            max_seconds=max(seconds, 0.0),
+        )
 
 
 @cache

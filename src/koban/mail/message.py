@@ -140,7 +140,6 @@ def scan_message(raw: bytes, target: str, ctx: MailContext) -> Report:
                 passwords,
                 deadline,
             )
-            triage = _file_triage(att.data, name, ctx, passwords)
         except Exception as exc:  # one hostile attachment must not lose the message's report
             report.findings.append(
                 make_finding(
@@ -158,8 +157,6 @@ def scan_message(raw: bytes, target: str, ctx: MailContext) -> Report:
                     f"{ctx.limits.max_attachments} were inspected",
                 )
             )
-        if triage is not None:
-            got.report.children.append(triage)
         report.children.append(got.report)
         for k, w in got.weights.items():
             sig.add(
@@ -175,20 +172,6 @@ def scan_message(raw: bytes, target: str, ctx: MailContext) -> Report:
     _intel(msg, ctx, report, sig, intel_targets)
     _combine(report, sig)
     return finalise(report)
-
-
-def _file_triage(data: bytes, name: str, ctx: MailContext, passwords: list[str]) -> Report | None:
-    """The file analyser's report of an attachment (a child of the attachment's report): LNK
-    targets, PDF actions, executables' signatures, YARA... Its findings raise the message's
-    score through the child; the mail checks above keep their own weights. One file context
-    serves the whole run (compiled YARA rules, the URL context); passwords are per message."""
-    from koban.file import FileContext, FileOptions, bytes_report
-
-    if ctx.file_context is None:
-        ctx.file_context = FileContext(ctx.profile, ctx.store, url_context=ctx.url_context)
-    fctx = ctx.file_context.with_options(FileOptions(passwords=tuple(passwords)))
-    triage = bytes_report(data, name, fctx)
-    return triage if any(r.findings for r in triage.walk()) else None
 
 
 # --- sender ------------------------------------------------------------------------------------
