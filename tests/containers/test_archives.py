@@ -316,6 +316,7 @@ def test_member_size_limit() -> None:
     items = _walk(data, "t.tar", limits)
     [problem] = _problems(items)
     assert problem.limit and problem.path == "t.tar!big.txt" and "member limit" in problem.message
+    assert not problem.stopped  # the next members are still walked
     assert _blobs(items)["t.tar!small.txt"] == SECRET
 
 
@@ -325,7 +326,7 @@ def test_deep_nesting_stops_at_max_depth() -> None:
         data = _zip({f"level{level}.zip" if level else "seed.txt": data})
     items = _walk(data, "nest.zip")
     [problem] = _problems(items)
-    assert problem.limit and "depth" in problem.message
+    assert problem.limit and "depth" in problem.message and not problem.stopped
     assert problem.path.count("!") == 5
     assert SECRET not in _blobs(items).values()
     assert len(_blobs(items)) == 6
@@ -345,13 +346,14 @@ def test_total_extracted_bytes_limit_spans_all_levels() -> None:
     items = _walk(data, "t.zip", Limits(max_total_bytes=2000))
     problems = _problems(items)
     assert len(problems) == 1 and problems[0].limit and "total" in problems[0].message
+    assert problems[0].stopped
     assert "t.zip!c" not in _blobs(items)
 
 
 def test_time_limit() -> None:
     items = _walk(_zip({"a": b"a"}), "t.zip", Limits(max_seconds=0))
     [problem] = _problems(items)
-    assert problem.limit and "time limit" in problem.message
+    assert problem.limit and problem.stopped and "time limit" in problem.message
 
 
 def test_file_size_limit(tmp_path: Path) -> None:

@@ -177,6 +177,33 @@ def test_office_parts_are_left_to_the_file_analyser() -> None:
     assert not _findings(report, "mail.archive_limits")
 
 
+def test_bounds_met_in_office_documents_are_the_file_analysers() -> None:
+    report = _scan({"docs.zip": make_zip({"a.docx": _docx()})}, limits=Limits(max_archive_depth=1))
+    assert not _findings(report, "mail.archive_limits")  # the docx is too deep to be opened...
+    [attachment] = [c for c in report.children if c.analyser == "mail"]
+    [triage] = [c for c in attachment.children if c.analyser == "file"]
+    assert any(f.evidence.get("limit") for r in triage.walk() for f in r.findings)  # ...said here
+
+
+def test_walk_ended_inside_an_office_document_is_said_on_the_archive() -> None:
+    docx = _docx()
+    members = {"a.docx": docx, "run.bat": "echo hello"}
+    limits = Limits(max_archive_total_bytes=len(docx) + 100)  # the docx parts exhaust it
+    report = _scan({"docs.zip": make_zip(members)}, limits=limits)
+    [(target, limit)] = _findings(report, "mail.archive_limits")
+    assert target == "m.eml!docs.zip"
+    assert "total extracted size" in limit.message
+
+
+def test_mail_bounds_bound_the_file_analysers_walk_too() -> None:
+    inner = make_zip({"deep.txt": "x"})
+    report = _scan({"n.zip": make_zip({"inner.zip": inner})}, limits=Limits(max_archive_depth=1))
+    [(target, _)] = _findings(report, "mail.archive_limits")
+    assert target == "m.eml!n.zip!inner.zip"
+    file_targets = [r.target for r in report.walk() if r.analyser == "file"]
+    assert not any(t.endswith("!deep.txt") for t in file_targets)
+
+
 def test_office_parts_do_not_count_towards_the_member_bound() -> None:
     many = make_zip({f"d{i}.docx": _docx() for i in range(4)})
     report = _scan({"docs.zip": many}, limits=Limits(max_archive_members=5))

@@ -239,6 +239,7 @@ class _Walker:
             path,
             f"time limit of {self.limits.max_seconds:g} s per input reached: rest not walked",
             limit=True,
+            stopped=True,
         )
 
     def _take(self, path: str, n: int) -> Problem | None:
@@ -250,6 +251,7 @@ class _Walker:
             f"total extracted size limit of {_size(self.limits.max_total_bytes)} reached: "
             "rest of the input not walked",
             limit=True,
+            stopped=True,
         )
 
     def _member_bounds(self, path: str, size: int, compressed: int | None) -> Problem | None:

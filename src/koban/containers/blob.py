@@ -34,6 +34,9 @@ class Problem:
     path: str
     message: str
     limit: bool = False  # True when a safety bound stopped the walk (depth, size, ratio, time)
+    # True when that bound (time, total size) ended the walk of the whole input: nothing after
+    # this problem was walked, whatever archive it was in.
+    stopped: bool = False
     # True when encryption kept the content (or, for a 7z with encrypted headers, the member
     # names) from being read: no password was supplied, or none of those supplied fits.
     encrypted: bool = False

@@ -275,13 +275,13 @@ class _Walk:
                             severity=Severity.INFO,
                         )
                     )
-            elif problem.limit and not node.cut:
+            elif problem.stopped and not node.cut:
                 self._limit_above(node, problem)
             return
         parent = self._parent(problem.path)
         member = self._member(parent, problem.path, problem.encrypted, opened=False)
         if member is None:
-            if problem.limit and parent is not None:
+            if problem.stopped and parent is not None:
                 self._limit_above(parent, problem)
             return
         child, name = member
@@ -299,8 +299,10 @@ class _Walk:
         self._name_only(child, name, problem.path)
 
     def _limit_above(self, node: _Node, problem: Problem) -> None:
-        """A bound reached inside something the checks do not walk (an Office document) still
-        cut the walk short: said on the nearest archive or attachment they do walk."""
+        """A bound that ended the whole walk (time, total size) inside something the checks do
+        not walk (an Office document): said on the nearest archive or attachment they do walk,
+        whose remaining members were not walked either. Other bounds met there (a part too
+        large, a document nested too deep) are the file analyser's to report."""
         above: _Node | None = node
         while above is not None and (above.report is None or not above.archive):
             above = above.parent

@@ -30,9 +30,9 @@ class Limits:
     max_attachments: int = 100
     max_attachment_bytes: int = 30_000_000
     max_archive_depth: int = 3
-    max_archive_members: int = 500
+    max_archive_members: int = 500  # per archive, and inspected per attachment at all levels
     max_archive_total_bytes: int = 200_000_000
-    max_archive_ratio: int = 150  # uncompressed / compressed, per member and in total
+    max_archive_ratio: int = 150  # uncompressed / compressed, per member and per stream
     max_links: int = 300
     seconds: float = 20.0  # per message; later steps are skipped (and said so) after this
 
