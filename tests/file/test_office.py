@@ -200,3 +200,36 @@ def test_rtf_object_precheck_on_real_object() -> None:
 
     data = office.rtf_equation()
     assert _rtf_may_have_objects(data) and _rtfobj_objects(data) >= 1
+
+
+def _msodde_csv(text: bytes, tmp_path: Path) -> str:
+    from oletools import msodde
+
+    path = tmp_path / "document.csv"
+    path.write_bytes(text)
+    try:
+        return str(msodde.process_file(str(path), msodde.FIELD_FILTER_DDE) or "")
+    except Exception:  # msodde gives up on this text: no DDE reported
+        return ""
+
+
+@pytest.mark.parametrize(
+    ("text", "may"),
+    [
+        (b"name,cmd\nalice,=cmd|' /C calc'!A0\n", True),
+        (b"a;b\n1;\"+MSEXCEL|'\\..\\calc.exe'!A\"\n", True),
+        (b"@SUM(1+1)*cmd|' /C calc'!A0", True),  # small file: read as one cell
+        (b"x,y\n55|3!A0,note\n", True),  # msodde's [=+-@] is a range: a digit starts a link too
+        (b"name,amount\nalice,=SUM(A1:A2)\n", False),
+        (b"a,b\nwow!,x|y\n", False),  # a "!" only before the "|"
+        (b"plain words, nothing else\n" * 200, False),
+    ],
+)
+def test_csv_dde_precheck_agrees_with_msodde(text: bytes, may: bool, tmp_path: Path) -> None:
+    from koban.file.inspectors.office import _csv_may_have_dde
+
+    assert _csv_may_have_dde(text) is may
+    if not may:  # skipping msodde must never hide a cell it would report
+        assert _msodde_csv(text, tmp_path) == ""
+    else:
+        assert _msodde_csv(text, tmp_path)

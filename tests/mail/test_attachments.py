@@ -237,3 +237,27 @@ def test_time_out_is_said_once_not_as_an_archive_bound() -> None:
     assert _findings(report, "mail.analysis_limit")
     assert not _findings(report, "mail.archive_limits")
     assert _mail_targets(report) == ["m.eml!a.zip"]
+
+
+def test_office_attachment_is_parsed_by_olevba_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """mail.attachment_macro and the file analyser's file.office_macro read one olevba parse."""
+    from oletools import olevba
+
+    from koban.mail.vbabuild import make_docm
+
+    opened: list[str] = []
+    original = olevba.VBA_Parser
+
+    def counting(name: str, *args: Any, **kw: Any) -> Any:
+        opened.append(name)
+        return original(name, *args, **kw)
+
+    monkeypatch.setattr(olevba, "VBA_Parser", counting)
+    source = 'Sub AutoOpen()\n  Shell "cmd /c calc"\nEnd Sub\n'
+    report = _scan({"invoice.docm": make_docm(source), "terms.docm": make_docm(source)})
+    assert [t for t, _ in _findings(report, "mail.attachment_macro")] == [
+        "m.eml!invoice.docm",
+        "m.eml!terms.docm",
+    ]
+    assert len(_findings(report, "file.office_macro")) == 2
+    assert opened == ["invoice.docm", "terms.docm"]

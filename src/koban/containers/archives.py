@@ -562,8 +562,9 @@ class _Walker:
         import py7zr  # imported on first 7z met: it costs half a second
         from py7zr.exceptions import PasswordRequired
 
-        from koban.containers.sevenzip import MemoryFactory
+        from koban.containers.sevenzip import MemoryFactory, install_key_cache
 
+        install_key_cache()  # keys derived once per password, not once per archive and try
         limits = self.limits
 
         def open_7z(password: str | None) -> tuple[py7zr.SevenZipFile, list[Any]]:

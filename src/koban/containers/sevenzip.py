@@ -5,6 +5,8 @@ Separate from ``archives`` so that py7zr (slow to import) loads only when a 7z a
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import io
 
 from py7zr.io import Py7zIO, WriterFactory
@@ -50,3 +52,53 @@ class MemoryFactory(WriterFactory):
         product = CappedBuffer(self.cap)
         self.products[filename] = product
         return product
+
+
+# -- AES key derivation ---------------------------------------------------------------------------
+#
+# A 7z AES key is SHA-256 over 2**cycles copies of ``salt + password + counter`` (counter: 64-bit
+# little-endian, 0 upwards; 2**19 copies, ~20 MB, in every archive 7-Zip writes). py7zr builds
+# that stream in Python, 64 copies at a time (~0.3 s a key), and again for every archive and
+# every password tried, though the salt is empty in practice: the same few passwords
+# ("infected"...) give the same key in every archive. :func:`calculate_key` builds the stream
+# with strided slice assignments (C loops) and remembers the last keys; :func:`install_key_cache`
+# puts it where py7zr's AES decompressor looks it up. Same inputs, same key: only the cost moves.
+
+_CHUNK_BITS = 16  # copies per hashed chunk: the counter's two low bytes vary within one
+
+
+@functools.lru_cache(maxsize=64)
+def calculate_key(password: bytes, cycles: int, salt: bytes, digest: str) -> bytes:
+    """The 7z AES-256 key of ``password`` (UTF-16LE bytes), as py7zr's ``calculate_key``."""
+    if digest != "sha256" or cycles >= 0x3F or cycles < _CHUNK_BITS:
+        return _py7zr_key(password, cycles, salt, digest)
+    prefix = salt + password
+    width = len(prefix) + 8
+    copies = 1 << _CHUNK_BITS
+    chunk = bytearray(width * copies)
+    for i, byte in enumerate(prefix):
+        chunk[i::width] = bytes((byte,)) * copies
+    low = len(prefix)
+    chunk[low::width] = bytes(range(256)) * (copies >> 8)
+    chunk[low + 1 :: width] = b"".join(bytes((b,)) * 256 for b in range(256))
+    sha = hashlib.sha256()
+    for high in range(1 << (cycles - _CHUNK_BITS)):
+        for j, byte in enumerate((high << _CHUNK_BITS).to_bytes(8, "little")[2:], start=2):
+            chunk[low + j :: width] = bytes((byte,)) * copies
+        sha.update(chunk)
+    return sha.digest()[:32]
+
+
+def _py7zr_key(password: bytes, cycles: int, salt: bytes, digest: str) -> bytes:
+    from py7zr import helpers
+
+    key: bytes = helpers.calculate_key(password, cycles, salt, digest)
+    return key
+
+
+def install_key_cache() -> None:
+    """Make py7zr's AES decompressor derive keys with :func:`calculate_key` (idempotent)."""
+    from py7zr import compressor
+
+    if getattr(compressor, "calculate_key", None) is not calculate_key:
+        setattr(compressor, "calculate_key", calculate_key)  # noqa: B010 - not exported

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import re
 import time
-import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -158,11 +157,11 @@ def analyse_attachment(
     attachment (bounded by ``ctx.limits`` and ``deadline``) serves both analysers."""
     from koban.file import FileContext, FileOptions, bytes_report
 
-    walk = _Walk(name, declared_type, target, ctx, deadline)
     if ctx.file_context is None:  # one per run: compiled YARA rules, the URL context
         ctx.file_context = FileContext(ctx.profile, ctx.store, url_context=ctx.url_context)
     limits = ctx.limits.walker(deadline - time.monotonic())
     fctx = ctx.file_context.with_options(FileOptions(passwords=tuple(passwords), limits=limits))
+    walk = _Walk(name, declared_type, target, ctx, deadline, fctx.cache)
     triage = bytes_report(data, path, fctx, walk)
     result = walk.finish()
     if any(r.findings for r in triage.walk()):
@@ -191,9 +190,16 @@ class _Walk:
     the walker yields (the attachment first, then its members depth first)."""
 
     def __init__(
-        self, name: str, declared: str, target: str, ctx: MailContext, deadline: float
+        self,
+        name: str,
+        declared: str,
+        target: str,
+        ctx: MailContext,
+        deadline: float,
+        cache: dict[str, Any],
     ) -> None:
         self.name = name
+        self.cache = cache  # the file analyser's: the olevba parse both analysers read
         self.declared = declared
         self.ctx = ctx
         self.deadline = deadline
@@ -431,7 +437,7 @@ class _Walk:
             )
             return true, True
         if true in ("ole", "ooxml", "ooxml-macro", "rtf") or ext in OFFICE_EXT:
-            _macros(w, report, shown, data, path, evidence)
+            _macros(w, report, shown, data, path, evidence, self.cache)
         if true in ("html", "hta") or ext in ("htm", "html", "shtml", "xhtml", "svg"):
             _html_attachment(w, report, shown, data, path, evidence)
         if true == "pdf":
@@ -508,27 +514,28 @@ def _rtlo_display(name: str) -> str:
 
 
 def _macros(
-    w: AttachmentResult, report: Report, shown: str, data: bytes, path: str, ev: dict[str, Any]
+    w: AttachmentResult,
+    report: Report,
+    shown: str,
+    data: bytes,
+    path: str,
+    ev: dict[str, Any],
+    cache: dict[str, Any],
 ) -> None:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            from oletools.olevba import VBA_Parser
-    except ImportError:  # pragma: no cover - a declared dependency
-        return
+    from koban.file.macros import vba_scan
+
+    # The file analyser's Office inspector reads these same bytes right after: one olevba parse
+    # (kept in the file context's cache) serves both.
+    scan = vba_scan(cache, shown, data)
     keywords: list[tuple[str, str, str]] = []
     xlm = False
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            vp = VBA_Parser(shown, data=data)
-            try:
-                has_vba = bool(vp.detect_vba_macros())
-                xlm = bool(vp.detect_xlm_macros()) if vp.type != "Text" else False
-                if has_vba or xlm:
-                    keywords = [tuple(map(str, k)) for k in vp.analyze_macros() or []]  # type: ignore[misc]
-            finally:
-                vp.close()
+        if scan.open_error is not None:
+            raise scan.open_error
+        has_vba = scan.has_vba()
+        xlm = scan.has_xlm() if scan.type != "Text" else False
+        if has_vba or xlm:
+            keywords = scan.keywords()
     except Exception as exc:  # olevba raises many types on hostile files
         report.findings.append(
             _finding(

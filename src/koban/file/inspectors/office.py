@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from koban.file.identify import MACRO_OOXML, OOXML_TYPES, identify
 from koban.file.item import FileItem
+from koban.file.macros import vba_scan
 from koban.mail.attachments import DANGEROUS_EXT
 from koban.model import Finding, Location, Severity
 from koban.rules import make_finding
@@ -147,12 +148,12 @@ class OfficeInspector:
                 if decrypted is None:
                     return doc.findings
                 doc = decrypted
-            _analyse(doc)
+            _analyse(doc, ctx.cache)
             return doc.findings
 
 
-def _analyse(doc: _Doc) -> None:
-    _macros(doc)
+def _analyse(doc: _Doc, cache: dict[str, Any]) -> None:
+    _macros(doc, cache)
     _dde(doc)
     if doc.kind in OOXML_TYPES or doc.kind in ("odt", "ods", "odp"):
         _external_relationships(doc)
@@ -225,30 +226,23 @@ def _decrypt(doc: _Doc, supplied: tuple[str, ...]) -> _Doc | None:
 # -- macros ---------------------------------------------------------------------------------------
 
 
-def _macros(doc: _Doc) -> None:
+def _macros(doc: _Doc, cache: dict[str, Any]) -> None:
+    scan = vba_scan(cache, doc.item.name or "document", doc.data)
+    if scan.open_error is not None:
+        return  # not a format olevba knows, or damaged
     try:
-        from oletools.olevba import VBA_Parser
-    except ImportError:  # pragma: no cover - a declared dependency
-        return
-    try:
-        vp = VBA_Parser(doc.item.name or "document", data=doc.data)
-    except Exception:  # not a format olevba knows, or damaged
-        return
-    try:
-        if vp.type == "Text":
+        if scan.type == "Text":
             return  # olevba reads any text as VBA source: a CSV or XML is not a macro
-        has_vba = bool(vp.detect_vba_macros())
-        xlm = bool(vp.detect_xlm_macros())
+        has_vba = scan.has_vba()
+        xlm = scan.has_xlm()
         sheets = _ooxml_macrosheets(doc.data) if doc.kind in OOXML_TYPES else None
         if not (has_vba or xlm or sheets is not None):
             return
-        keywords = [(str(t), str(k), str(d)) for t, k, d in vp.analyze_macros() or []]
+        keywords = scan.keywords()
         vba_code = "\n".join(
-            str(code)
-            for _, _, vba_name, code in vp.extract_macros()
-            if not str(vba_name).startswith("xlm_macro")
+            code for vba_name, code in scan.modules() if not vba_name.startswith("xlm_macro")
         )[:2_000_000]
-        xlm_code = "\n".join(str(m) for m in (getattr(vp, "xlm_macros", None) or []))[:200_000]
+        xlm_code = "\n".join(scan.xlm_macros())[:200_000]
         if sheets is not None:
             xlm, xlm_code = True, xlm_code + "\n" + sheets
     except Exception as exc:  # olevba raises many types on hostile files
@@ -258,8 +252,6 @@ def _macros(doc: _Doc) -> None:
             severity=Severity.MEDIUM,
         )
         return
-    finally:
-        vp.close()
     triggers = sorted({k for t, k, _ in keywords if t == "AutoExec"})
     xlm_triggers = [k for k in triggers if xlm and k.lower() not in vba_code.lower()]
     triggers = [k for k in triggers if k not in xlm_triggers]  # Auto_Open of a macro sheet
@@ -356,6 +348,8 @@ def _dde(doc: _Doc) -> None:
         return
     if doc.kind == "rtf" and not _rtf_may_have_dde(doc.data):
         return  # msodde would parse the whole RTF again (seconds) to find no DDE field
+    if doc.kind == "text" and not _csv_may_have_dde(doc.data):
+        return  # msodde would match every cell of the CSV against a pattern none can meet
     try:
         from oletools import msodde
     except ImportError:  # pragma: no cover
@@ -432,6 +426,22 @@ def _rtf_may_have_dde(data: bytes) -> bool:
                 return True
             break  # a first character that is not "D": this field is something else
     return False
+
+
+def _csv_may_have_dde(data: bytes) -> bool:
+    """False only when msodde cannot find a DDE cell in this text (a ``.csv``/``.slk`` name).
+
+    msodde reads a text file as CSV unless it is a zip or an Office XML file (an
+    ``<?mso-application progid=...?>`` prolog), and keeps the cells that match
+    ``\\s*"?[=+-@](.+)\\|(.+)!(.*)``: every such cell holds a ``|`` and, after it, a ``!``.
+    CSV unquoting adds neither character, and in any ASCII-compatible encoding they can only
+    come from the bytes ``|`` and ``!``: text without a ``|`` followed somewhere by a ``!``
+    has no DDE cell (so ``=cmd|' /c calc'!A0`` is kept, a plain table is not parsed).
+    """
+    if b"<?mso-application" in data or b"PK\x05\x06" in data:
+        return True  # msodde takes another road than CSV: let it decide
+    bar = data.find(b"|")
+    return bar >= 0 and data.find(b"!", bar) >= 0
 
 
 def _ole_may_have_dde(data: bytes) -> bool:
