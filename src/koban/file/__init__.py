@@ -21,7 +21,7 @@ from koban.containers import Blob, Problem, expand, expand_bytes
 from koban.containers.files import iter_files
 from koban.errors import InputError
 from koban.file.context import FileContext, FileOptions
-from koban.file.identify import identify
+from koban.file.identify import identify_lazily
 from koban.file.inspectors import all_inspectors
 from koban.file.item import FileItem
 from koban.file.parallel import reports, workers
@@ -66,7 +66,7 @@ def inspect_item(item: FileItem, ctx: FileContext) -> list[Finding]:
 
 def _item(blob: Blob, fs_path: Path | None) -> FileItem:
     name = blob.path.rsplit("!", 1)[-1].rsplit("/", 1)[-1]
-    true_type, description = identify(name, blob.data)
+    true_type, description = identify_lazily(name, blob.data)  # libmagic when read
     return FileItem(
         path=blob.path,
         name=name,

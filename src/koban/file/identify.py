@@ -24,6 +24,7 @@ images ``png``, ``jpeg``, ``gif``, ``bmp``, ``webp``, ``tiff``, ``ico``; text-li
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import re
@@ -31,6 +32,7 @@ import struct
 import threading
 import zipfile
 import zlib
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -40,6 +42,7 @@ __all__ = [
     "OOXML_TYPES",
     "describe",
     "identify",
+    "identify_lazily",
     "script_language",
     "sniff",
 ]
@@ -148,18 +151,36 @@ _SIMPLE = (  # (prefix, type), checked in order on the first bytes
 def identify(name: str, data: bytes) -> tuple[str, str]:
     """``(true_type, description)`` of ``data``; ``name`` is only a hint for text formats
     that have no signature (a ``.url`` shortcut, a ``.csv``), never trusted over content."""
+    kind, description = identify_lazily(name, data)
+    return kind, description()
+
+
+def identify_lazily(name: str, data: bytes) -> tuple[str, Callable[[], str]]:
+    """:func:`identify` with the description left to a function: libmagic runs when it is
+    called (a :class:`~koban.file.item.FileItem` calls it when the description is first read),
+    or at once when no signature of ours names the type (then libmagic's words name it)."""
     kind = _signature(data)
     if kind == "text":
         kind = _text_kind(name, data)
     label = LABELS.get(kind, "")
     if kind == "script":
         label = f"{script_language(name, data) or 'unknown'} script"
-    magic = describe(data)
-    if kind == "unknown" and magic:
-        kind = _from_magic(magic)
+    if kind == "unknown":
+        magic = describe(data)
+        if magic:
+            kind = _from_magic(magic)
+        return kind, functools.partial(_description, kind, label, magic)
+    return kind, functools.partial(_described, kind, label, data)
+
+
+def _described(kind: str, label: str, data: bytes) -> str:
+    return _description(kind, label, describe(data))
+
+
+def _description(kind: str, label: str, magic: str) -> str:
     if label and (not magic or _GENERIC.match(magic)):
-        return kind, label  # "ASCII text" says less than "VBScript script"
-    return kind, (magic or label or kind)
+        return label  # "ASCII text" says less than "VBScript script"
+    return magic or label or kind
 
 
 _GENERIC = re.compile(r"(?i)(?:ascii|unicode|utf-8|iso-8859|non-iso) text|data$|very short")

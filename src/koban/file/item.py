@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, overload
 
 from koban.model import Finding
 
@@ -13,7 +13,34 @@ if TYPE_CHECKING:
     from koban.file.context import FileContext
 
 
-@dataclass(frozen=True, slots=True)
+class _OnFirstRead:
+    """A text field that may be given as a function instead: called on first read, once.
+
+    libmagic's description costs milliseconds on a text member and most items never have it
+    read (only findings that quote it, and script detection, do): ``identify_lazily`` hands
+    the field a function, and the walk does not wait for libmagic."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._slot = "_" + name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> str: ...
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> str: ...
+    def __get__(self, obj: object | None, owner: type | None = None) -> str:
+        if obj is None:
+            return ""  # the field's default
+        value = obj.__dict__[self._slot]
+        if callable(value):
+            value = obj.__dict__[self._slot] = value()
+        text: str = value
+        return text
+
+    def __set__(self, obj: object, value: str | Callable[[], str]) -> None:
+        obj.__dict__[self._slot] = value
+
+
+@dataclass(frozen=True)
 class FileItem:
     """One file or archive member, with its true type.
 
@@ -30,7 +57,7 @@ class FileItem:
     name: str
     data: bytes
     true_type: str
-    description: str = ""
+    description: _OnFirstRead = _OnFirstRead()  # str, or a function giving it
     depth: int = 0
     fs_path: Path | None = None
     container: str | None = None  # archive format when the walker opened this item

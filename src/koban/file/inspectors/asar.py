@@ -624,7 +624,7 @@ def _known_good(
 def _triage(item: FileItem, ctx: FileContext, contents: dict[str, bytes]) -> Iterator[Finding]:
     """Binaries, scripts of other languages and nested archives get the full triage."""
     from koban.file import inspect_item  # the orchestrator imports the inspectors
-    from koban.file.identify import identify
+    from koban.file.identify import identify_lazily
 
     n = 0
     for path, raw in contents.items():
@@ -634,7 +634,7 @@ def _triage(item: FileItem, ctx: FileContext, contents: dict[str, bytes]) -> Ite
         if n > MAX_MEMBER_TRIAGE or item.depth + 1 > ctx.options.limits.max_depth:
             return
         name = safe_name(path).rsplit("/", 1)[-1]
-        true_type, description = identify(name, raw)
+        true_type, description = identify_lazily(name, raw)
         member = FileItem(
             path=f"{item.path}!{safe_name(path)}",
             name=name,

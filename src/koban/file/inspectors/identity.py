@@ -241,13 +241,16 @@ class IdentityInspector:
             return None
         true = item.true_type
         loc = Location(path=item.path)
-        ev = _evidence(item, extension=ext)
+
+        def ev() -> dict[str, Any]:  # built for a finding only: it reads the description
+            return _evidence(item, extension=ext)
+
         if program is not None:
             return make_finding(
                 "file.type_mismatch",
                 f"named .{ext} but its content is a {program}",
                 location=loc,
-                evidence=ev,
+                evidence=ev(),
             )
         if true in _IMAGE_TYPES and ext not in ("img", "iso"):
             return make_finding(
@@ -255,7 +258,7 @@ class IdentityInspector:
                 f"named .{ext} but its content is a disk image ({item.description[:60]})",
                 severity=Severity.MEDIUM,
                 location=loc,
-                evidence=ev,
+                evidence=ev(),
             )
         if true in MACRO_OOXML and ext in OFFICE_EXT and ext not in MACRO_OOXML | {"xlsb"}:
             return make_finding(
@@ -263,7 +266,7 @@ class IdentityInspector:
                 f"named .{ext} but it is a macro-enabled {true} document",
                 severity=Severity.MEDIUM,
                 location=loc,
-                evidence=ev,
+                evidence=ev(),
             )
         if true == "rtf" and ext in ("doc", "docx", "dot", "docm"):
             return make_finding(
@@ -272,7 +275,7 @@ class IdentityInspector:
                 "equation-editor and OLE-link exploits travel)",
                 severity=Severity.LOW,
                 location=loc,
-                evidence=ev,
+                evidence=ev(),
             )
         if true in _ARCHIVES and ext in DOC_EXT - OFFICE_EXT - {"zip", "rar", "7z", "odt", "ods"}:
             return make_finding(
@@ -280,7 +283,7 @@ class IdentityInspector:
                 f"named .{ext} but its content is a {true} archive",
                 severity=Severity.LOW,
                 location=loc,
-                evidence=ev,
+                evidence=ev(),
             )
         return None
 

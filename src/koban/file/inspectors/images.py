@@ -353,12 +353,12 @@ def _triage(item: FileItem, ctx: FileContext, contents: dict[str, bytes]) -> Ite
     if not contents or item.depth + 1 > ctx.options.limits.max_depth:
         return []
     from koban.file import inspect_item  # the orchestrator imports the inspectors
-    from koban.file.identify import identify
+    from koban.file.identify import identify_lazily
 
     out: list[Finding] = []
     for path, raw in list(contents.items())[:MAX_TRIAGE]:
         name = path.rsplit("/", 1)[-1]
-        true_type, description = identify(name, raw)
+        true_type, description = identify_lazily(name, raw)
         member = FileItem(
             path=f"{item.path}!{path}",
             name=name,

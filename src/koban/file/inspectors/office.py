@@ -34,7 +34,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from koban.file.identify import MACRO_OOXML, OOXML_TYPES, identify
+from koban.file.identify import MACRO_OOXML, OOXML_TYPES, identify, identify_lazily
 from koban.file.item import FileItem
 from koban.file.macros import vba_scan
 from koban.mail.attachments import DANGEROUS_EXT
@@ -192,7 +192,7 @@ def _decrypt(doc: _Doc, supplied: tuple[str, ...]) -> _Doc | None:
         except Exception:  # noqa: S112 - wrong password, unsupported scheme: try the next
             continue
         plain = out.getvalue()
-        kind, _ = identify(doc.item.name, plain)
+        kind, _ = identify_lazily(doc.item.name, plain)
         default = password in DEFAULT_PASSWORDS
         if default:
             doc.add(
