@@ -170,3 +170,49 @@ def test_benign_names_stay_quiet(tmp_path: Path, name: str, data: bytes) -> None
     rules = _rules(_scan(tmp_path, name, data))
     assert not {r for r in rules if r.startswith(("file.type_", "file.double", "file.bidi"))}
     assert not {r for r in rules if r in ("file.invisible_name_characters", "file.dangerous_type")}
+
+
+def test_description_is_computed_when_first_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    from koban.file import identify as module
+    from koban.file.item import FileItem
+
+    calls: list[int] = []
+    original = module.describe
+
+    def counting(data: bytes) -> str:
+        calls.append(len(data))
+        return original(data)
+
+    monkeypatch.setattr(module, "describe", counting)
+    data = b"Meeting notes: bring the signed contract.\n" * 50
+    kind, describe = module.identify_lazily("notes.txt", data)
+    item = FileItem(path="notes.txt", name="notes.txt", data=data, true_type=kind,
+                    description=describe)  # fmt: skip
+    assert calls == []
+    assert (kind, item.description) == identify("notes.txt", data)
+    assert item.description == item.description
+    assert len(calls) == 2  # once for the item (then kept), once for identify() above
+
+
+def test_walk_leaves_libmagic_alone_unless_a_finding_quotes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from koban.file import identify as module
+
+    calls: list[int] = []
+    original = module.describe
+
+    def counting(data: bytes) -> str:
+        calls.append(len(data))
+        return original(data)
+
+    monkeypatch.setattr(module, "describe", counting)
+    (tmp_path / "notes.txt").write_bytes(b"Meeting notes: bring the signed contract.\n")
+    report_for(str(tmp_path / "notes.txt"), FileContext())
+    assert calls == []
+    program = b"MZ" + bytes(58) + struct.pack("<I", 64) + b"PE\x00\x00" + bytes(200)
+    (tmp_path / "invoice.pdf").write_bytes(program)
+    report = report_for(str(tmp_path / "invoice.pdf"), FileContext())
+    mismatch = next(f for r in report.walk() for f in r.findings if f.rule == "file.type_mismatch")
+    assert mismatch.evidence["description"] == identify("invoice.pdf", program)[1]
+    assert calls

@@ -7,6 +7,9 @@ DMG trailer, a zip's central directory); only a few formats need a bounded look 
 package's ``[Content_Types].xml``, the first headers of a gzip'd tar). ``python-magic``
 (libmagic) then gives a description, and a type when no signature of ours matched; without
 libmagic the description is our own label.
+The walk takes the description lazily (:func:`identify_lazily`): libmagic, milliseconds on
+a text member, runs only when a finding quotes the description or a script is judged by
+it, and at once only when no signature of ours names the type.
 
 Type names (``FileItem.true_type``): executables ``pe``, ``elf``, ``macho`` (thin or universal),
 ``java-class``; shortcuts and launchers ``lnk``, ``url-shortcut``, ``hta``, ``chm``; disk images
