@@ -39,3 +39,34 @@ def test_installed_derivation_opens_encrypted_archives() -> None:
             assert sz.getnames() == ["a.txt"]
     assert calculate_key.cache_info().hits >= 1
     assert calculate_key.cache_info().misses >= 1
+
+
+def test_hostile_key_stretching_is_refused() -> None:
+    from koban.containers.sevenzip import MAX_KEY_CYCLES, KeyDerivationLimit
+
+    with pytest.raises(KeyDerivationLimit, match=r"2\^40"):
+        calculate_key(b"x\x00", 40, b"", "sha256")
+    assert MAX_KEY_CYCLES >= 19  # what 7-Zip writes must stay readable
+
+
+@pytest.mark.parametrize("header_encryption", [True, False])
+def test_walker_reports_the_key_limit_once(
+    monkeypatch: pytest.MonkeyPatch, header_encryption: bool
+) -> None:
+    from koban.containers import sevenzip
+    from koban.containers.archives import expand_bytes
+    from koban.containers.blob import Problem
+
+    buffer = io.BytesIO()
+    with py7zr.SevenZipFile(
+        buffer, "w", password="infected", header_encryption=header_encryption
+    ) as sz:
+        sz.writestr(b"secret content", "a.txt")
+    calculate_key.cache_clear()
+    monkeypatch.setattr(sevenzip, "MAX_KEY_CYCLES", 18)  # 7-Zip's 2^19 now counts as hostile
+    items = list(expand_bytes(buffer.getvalue(), "k.7z", passwords=(b"wrong", b"infected")))
+    problems = [i for i in items if isinstance(i, Problem)]
+    assert len(problems) == 1
+    assert problems[0].limit and problems[0].encrypted
+    assert "2^19 key-derivation rounds" in problems[0].message
+    calculate_key.cache_clear()

@@ -562,7 +562,7 @@ class _Walker:
         import py7zr  # imported on first 7z met: it costs half a second
         from py7zr.exceptions import PasswordRequired
 
-        from koban.containers.sevenzip import MemoryFactory, install_key_cache
+        from koban.containers.sevenzip import KeyDerivationLimit, MemoryFactory, install_key_cache
 
         install_key_cache()  # keys derived once per password, not once per archive and try
         limits = self.limits
@@ -584,6 +584,9 @@ class _Walker:
             for password in self._7z_passwords():
                 try:
                     archive, infos = open_7z(password)
+                except KeyDerivationLimit as exc:  # the same cost for every password: stop
+                    yield Problem(path, str(exc), limit=True, encrypted=True)
+                    return
                 except Exception:  # noqa: S112 - a wrong key garbles the headers: try the next
                     continue
                 opened_with = password
@@ -640,7 +643,11 @@ class _Walker:
             if not wanted:
                 return
             if encrypted and opened_with is None:
-                products = self._7z_decrypt(open_7z, list(wanted))
+                try:
+                    products = self._7z_decrypt(open_7z, list(wanted))
+                except KeyDerivationLimit as exc:
+                    yield Problem(path, str(exc), limit=True, encrypted=True)
+                    return
                 if products is None:
                     for member in wanted.values():
                         yield Problem(member, self._none_fits(), encrypted=True)
@@ -670,7 +677,7 @@ class _Walker:
         """The members of a 7z whose content (not names) is encrypted, extracted with the first
         supplied password that decrypts them all (a wrong key fails the checksums or the
         decompressor); ``None`` when none does."""
-        from koban.containers.sevenzip import MemoryFactory
+        from koban.containers.sevenzip import KeyDerivationLimit, MemoryFactory
 
         for password in self._7z_passwords():
             factory = MemoryFactory(self.limits.max_member_bytes)
@@ -678,6 +685,8 @@ class _Walker:
                 archive, _ = open_7z(password)
                 with archive:
                     archive.extract(targets=targets, factory=factory)
+            except KeyDerivationLimit:
+                raise
             except Exception:  # noqa: S112 - wrong key: try the next
                 continue
             self.fitting = password.encode("utf-8")

@@ -65,11 +65,28 @@ class MemoryFactory(WriterFactory):
 # puts it where py7zr's AES decompressor looks it up. Same inputs, same key: only the cost moves.
 
 _CHUNK_BITS = 16  # copies per hashed chunk: the counter's two low bytes vary within one
+# The archive chooses the number of copies. 7-Zip writes 2**19; a hostile archive may ask for up
+# to 2**62 (years of hashing per password): more than 2**MAX_KEY_CYCLES is refused.
+MAX_KEY_CYCLES = 24
+
+
+class KeyDerivationLimit(ValueError):
+    """The archive asks for more key-derivation work than :data:`MAX_KEY_CYCLES` allows."""
+
+    def __init__(self, cycles: int) -> None:
+        super().__init__(
+            f"encrypted 7z archive asks for 2^{cycles} key-derivation rounds per password "
+            f"(7-Zip uses 2^19; limit 2^{MAX_KEY_CYCLES}): not decrypted"
+        )
+        self.cycles = cycles
 
 
 @functools.lru_cache(maxsize=64)
 def calculate_key(password: bytes, cycles: int, salt: bytes, digest: str) -> bytes:
-    """The 7z AES-256 key of ``password`` (UTF-16LE bytes), as py7zr's ``calculate_key``."""
+    """The 7z AES-256 key of ``password`` (UTF-16LE bytes), as py7zr's ``calculate_key``;
+    :class:`KeyDerivationLimit` beyond 2**MAX_KEY_CYCLES rounds (0x3F: no stretching at all)."""
+    if MAX_KEY_CYCLES < cycles < 0x3F:
+        raise KeyDerivationLimit(cycles)
     if digest != "sha256" or cycles >= 0x3F or cycles < _CHUNK_BITS:
         return _py7zr_key(password, cycles, salt, digest)
     prefix = salt + password
