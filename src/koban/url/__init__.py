@@ -8,7 +8,7 @@ brand index is cached per profile, host results per context).
 Modules: ``hosts`` (parsing as browsers do: last "@", WHATWG IPv4 forms, IDNA both ways, the
 bundled Public Suffix List), ``skeletons`` (UTS #39 confusables from Unicode 13.0, scripts),
 ``distance`` (weighted edit distance that explains itself), ``brands`` (``brands.yaml`` and the
-index), ``words`` (ordinary words near brand names), ``checks`` (the rules), ``permutations``
+index), ``buckets`` (where near misses of a label are looked for), ``words`` (ordinary words near brand names), ``checks`` (the rules), ``permutations``
 (watch-list candidates), ``commands`` (the CLI).
 
 What a host is compared with
@@ -25,8 +25,9 @@ How a look-alike is found (cheapest first; the first that matches wins)
     4. a distinctive brand name inside the label (one trie-shaped regular expression);
     5. an ordinary-word brand beside a lure word (apple-id-verify, zoom-meeting);
     6. a weighted edit distance (homoglyph 0.25, visual 0.5, keyboard neighbour, doubled letter
-       or swap 0.75, other 1) to the brand names that the rapidfuzz C prefilter finds within
-       2-3 edits in the same length bucket; then the parts of a hyphenated name;
+       or swap 0.75, other 1) to the brand names within 2-3 plain edits in the same length
+       bucket (a shared-letter bound rules most of a bucket out at once, rapidfuzz measures the
+       rest); then the parts of a hyphenated name;
     plus the subdomain part (a brand's domain or name in front of someone else's registrable
     domain, or a dot splitting the name), punycode/mixed-script labels, raw and obfuscated IP
     hosts, user names before "@", brand names in the path, and the intel store.

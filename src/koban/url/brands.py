@@ -5,7 +5,7 @@ firm's own domains (``[org] domains``: look-alikes of them are critical) and its
 (``[trust] domains``). The index holds, per name: exact names (TLD swaps), look-alike keys
 (``skeletons.key``: homoglyphs and visual swaps), a 3-letter-prefix table of distinctive
 keywords (brand + keyword combos, scanned once over the label), weak names (ordinary words that
-need a lure word), and length buckets of keys for the rapidfuzz prefilter of the edit distance.
+need a lure word), and length buckets of keys (``buckets``) where near misses are looked for.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from koban.errors import InputError
+from koban.url.buckets import Bucket
 from koban.url.hosts import parse_host
 from koban.url.skeletons import key
 
@@ -132,7 +133,7 @@ class BrandIndex:
     keys: dict[str, Name] = field(default_factory=dict)  # look-alike key -> Name
     keywords: dict[str, list[tuple[str, Name]]] = field(default_factory=dict)  # prefix3 -> kws
     weak: dict[str, Name] = field(default_factory=dict)
-    buckets: dict[int, tuple[list[str], list[Name]]] = field(default_factory=dict)
+    buckets: dict[int, Bucket[Name]] = field(default_factory=dict)  # by key length
     lure_words: frozenset[str] = frozenset()
     keyword_names: dict[str, Name] = field(default_factory=dict)
     keyword_regex: re.Pattern[str] | None = None
@@ -229,7 +230,8 @@ class BrandIndex:
         top = max(lengths, default=0) + 3
         for length in range(1, top + 1):
             pairs = [p for d in range(-2, 3) for p in by_len.get(length + d, ())]
-            self.buckets[length] = ([k for k, _ in pairs], [n for _, n in pairs])
+            cutoff = 2 if length <= 8 else 3  # on keys: chained glyph swaps can cost 3 there
+            self.buckets[length] = Bucket(pairs, cutoff)
         self.lure_lengths = tuple(sorted({len(w) for w in lure_words}))
         self.lure_starts = frozenset(w[:3] for w in lure_words)
         self.lure_ends = frozenset(w[-3:] for w in lure_words)

@@ -14,9 +14,6 @@ from itertools import permutations
 from typing import Any
 from urllib.parse import unquote
 
-from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
-
 from koban.intel.matching import findings_for
 from koban.intel.store import IntelStore
 from koban.model import Finding, Severity
@@ -550,17 +547,14 @@ def _fuzzy_uncached(
 ) -> tuple[Name, Alignment, Severity] | None:
     k = skeletons.key(label)
     bucket = index.buckets.get(len(k))
-    if not bucket or len(k) < 2:
+    if bucket is None or len(k) < 2:
         return None
-    keys, names = bucket
-    cutoff = 2 if len(k) <= 8 else 3  # on keys: chained glyph swaps can cost 3 there
-    found = process.extract(k, keys, scorer=Levenshtein.distance, score_cutoff=cutoff, limit=4)
+    found = bucket.nearest(k, limit=4)
     if not found:  # most labels: nothing near, nothing more to look up
         return None
     word = label in near_words()
     best: tuple[Name, Alignment, Severity] | None = None
-    for _choice, _dist, i in found:
-        name = names[i]
+    for _key, _dist, name in found:
         if name.text == label:
             continue
         same_suffix = host.suffix is not None and name.domain.endswith("." + host.suffix)

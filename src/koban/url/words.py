@@ -53,7 +53,7 @@ def generate() -> str:
         bucket = index.buckets.get(len(k))
         if not bucket:
             continue
-        hit = process.extractOne(k, bucket[0], scorer=Levenshtein.distance, score_cutoff=2)
+        hit = process.extractOne(k, bucket.keys, scorer=Levenshtein.distance, score_cutoff=2)
         if hit is not None and word not in index.names:
             found.add(word)
     return HEADER + "".join(f"{w}\n" for w in sorted(found))
