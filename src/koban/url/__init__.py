@@ -8,8 +8,9 @@ brand index is cached per profile, host results per context).
 Modules: ``hosts`` (parsing as browsers do: last "@", WHATWG IPv4 forms, IDNA both ways, the
 bundled Public Suffix List), ``skeletons`` (UTS #39 confusables from Unicode 13.0, scripts),
 ``distance`` (weighted edit distance that explains itself), ``brands`` (``brands.yaml`` and the
-index), ``buckets`` (where near misses of a label are looked for), ``words`` (ordinary words near brand names), ``checks`` (the rules), ``permutations``
-(watch-list candidates), ``commands`` (the CLI).
+index), ``buckets`` (where near misses of a label are looked for), ``words`` (ordinary words
+near brand names), ``checks`` (the rules), ``permutations`` (watch-list candidates),
+``commands`` (the CLI).
 
 What a host is compared with
     The built-in brands of ``brands.yaml`` (Japanese and global exchanges, wallets, Safe, DeFi

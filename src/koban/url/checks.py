@@ -174,12 +174,12 @@ def host_hits(host: Host, index: BrandIndex) -> list[Hit]:
         return [_ip_hit(host)]
     if (host.registrable or host.ascii) in index.legit:
         return []
-    hits = idn_hits(host)
+    hits = idn_hits(host) if host.unicode != host.ascii or host.idna_error is not None else []
     if host.registrable is not None:
         hits += core_hits(host, index)
     if host.subdomain:
         hits += subdomain_hits(host, index)
-    return _dedupe(hits)
+    return _dedupe(hits) if len(hits) > 1 else hits
 
 
 def _dedupe(hits: list[Hit]) -> list[Hit]:
@@ -291,7 +291,8 @@ def core_hits(host: Host, index: BrandIndex) -> list[Hit]:
     only the evidence's ``host`` and ``host_unicode`` depend on the rest of the host, and they
     are put back in place, so the hits are those a fresh check would give."""
     wide = host.unicode != host.ascii
-    cache_key = (host.registrable, host.core_unicode, host.suffix, _shown_registrable(host), wide)
+    shown = _shown_registrable(host) if wide else None  # else the registrable domain itself
+    cache_key = (host.registrable, host.core_unicode, host.suffix, shown, wide)
     cached: tuple[Hit, ...] | None = index.core_cache.get(cache_key)
     if cached is None:
         got = _core_hits_uncached(host, index)
@@ -448,7 +449,7 @@ def _script_kind(label: str) -> str:
 def _weak_with_lure(text: str, index: BrandIndex) -> tuple[Name, str] | None:
     """An ordinary-word brand name beside a lure word: ``apple-id-verify``, ``zoommeeting``,
     ``log-in-okx``, ``accountsafe``."""
-    parts = [p for p in text.split("-") if p]
+    parts = [p for p in text.split("-") if p] if "-" in text else [text]
     lures = []
     if len(parts) > 1:
         lures = [p for p in parts if p in index.lure_words]
@@ -574,7 +575,6 @@ def subdomain_hits(host: Host, index: BrandIndex) -> list[Hit]:
     if host.subdomain in _PLAIN_SUBDOMAINS:
         return []
     labels = host.subdomain.split(".")
-    reg = _shown_registrable(host)
     out: list[Hit] = []
     # a whole legitimate domain as labels: bitflyer.com.secure-login.xyz
     for i in range(len(labels) - 1):
@@ -588,6 +588,7 @@ def subdomain_hits(host: Host, index: BrandIndex) -> list[Hit]:
                 owner = index.legit.get(domain)
                 if owner is None:
                     continue
+                reg = _shown_registrable(host)
                 msg = (
                     f"{host.unicode} puts {domain} ({owner.name}) in front of the unrelated "
                     f"domain {reg}: the real site is {reg}"
@@ -629,6 +630,7 @@ def subdomain_hits(host: Host, index: BrandIndex) -> list[Hit]:
         sev = Severity.HIGH if name.domain_form else Severity.MEDIUM
         if name.brand.own:
             sev = Severity.CRITICAL
+        reg = _shown_registrable(host)
         msg = (
             f"{host.unicode} names {name.brand.name} ({name.text!r}) in a subdomain of the "
             f"unrelated domain {reg}"
@@ -770,7 +772,8 @@ def url_hits(target: Target, index: BrandIndex) -> list[Hit]:
             )
     if target.rest and host.ip is None:
         registrable = host.registrable or host.ascii
-        legit, owner = index.owner(registrable)
+        legit = registrable in index.legit
+        owner = index.legit.get(registrable)
         scanned = target.rest[:_PATH_SCAN]
         path = (unquote(scanned) if "%" in scanned else scanned).lower()
         found = [h for h in index.keyword_hits(path) if not legit or h[2].brand != owner]

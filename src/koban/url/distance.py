@@ -172,13 +172,18 @@ def substitution(brand_char: str, found_char: str) -> tuple[float, str]:
     return OTHER, "other"
 
 
+# One step of an alignment while the table is filled: an ``Edit``'s fields, made into an ``Edit``
+# only for the steps of the cheapest path (most cells' candidates are beaten).
+_Step = tuple[str, str, str, str, float, bool]
+
+
 @lru_cache(maxsize=65536)
 def align(found: str, brand: str) -> Alignment:
     """Cheapest way to turn ``brand`` into ``found``, with the edits."""
     n, m = len(found), len(brand)
     inf = float("inf")
     cost = [[inf] * (m + 1) for _ in range(n + 1)]
-    back: list[list[tuple[int, int, Edit | None]]] = [
+    back: list[list[tuple[int, int, _Step | None]]] = [
         [(0, 0, None)] * (m + 1) for _ in range(n + 1)
     ]
     cost[0][0] = 0.0
@@ -192,10 +197,12 @@ def align(found: str, brand: str) -> Alignment:
                 c, how = substitution(brand[j - 1], found[i - 1])
                 cand = cost[i - 1][j - 1] + c
                 if cand < best:
-                    edit = (
-                        None if c == 0 else Edit("substitution", brand[j - 1], found[i - 1], how, c)
+                    step = (
+                        None
+                        if c == 0
+                        else ("substitution", brand[j - 1], found[i - 1], how, c, False)
                     )
-                    best, move = cand, (i - 1, j - 1, edit)
+                    best, move = cand, (i - 1, j - 1, step)
             if i:
                 ch = found[i - 1]
                 if ch == "-":
@@ -206,8 +213,7 @@ def align(found: str, brand: str) -> Alignment:
                     c, how = OTHER, "other"
                 cand = cost[i - 1][j] + c
                 if cand < best:
-                    edit = Edit("insertion", "", ch, how, c, at_end=j == m)
-                    best, move = cand, (i - 1, j, edit)
+                    best, move = cand, (i - 1, j, ("insertion", "", ch, how, c, j == m))
             if j:
                 ch = brand[j - 1]
                 if ch == "-":
@@ -218,7 +224,7 @@ def align(found: str, brand: str) -> Alignment:
                     c, how = OTHER, "other"
                 cand = cost[i][j - 1] + c
                 if cand < best:
-                    best, move = cand, (i, j - 1, Edit("omission", ch, "", how, c))
+                    best, move = cand, (i, j - 1, ("omission", ch, "", how, c, False))
             if (
                 i > 1
                 and j > 1
@@ -228,8 +234,8 @@ def align(found: str, brand: str) -> Alignment:
             ):
                 cand = cost[i - 2][j - 2] + SWAP
                 if cand < best:
-                    edit = Edit("transposition", brand[j - 2 : j], found[i - 2 : i], "swap", SWAP)
-                    best, move = cand, (i - 2, j - 2, edit)
+                    swapped = ("transposition", brand[j - 2 : j], found[i - 2 : i], "swap", SWAP)
+                    best, move = cand, (i - 2, j - 2, (*swapped, False))
             for b_side, f_side in _MULTI_END.get(brand[j - 1], ()) if i and j else ():
                 lb, lf = len(b_side), len(f_side)
                 if i < lf or j < lb or not brand.startswith(b_side, j - lb):
@@ -240,15 +246,15 @@ def align(found: str, brand: str) -> Alignment:
                 c = VISUAL + extra
                 cand = cost[i - lf][j - lb] + c
                 if cand < best:
-                    edit = Edit("substitution", b_side, found[i - lf : i], "visual", c)
-                    best, move = cand, (i - lf, j - lb, edit)
+                    glyphs = ("substitution", b_side, found[i - lf : i], "visual", c, False)
+                    best, move = cand, (i - lf, j - lb, glyphs)
             cost[i][j], back[i][j] = best, move
     edits: list[Edit] = []
     i, j = n, m
     while i or j:
-        pi, pj, edit = back[i][j]
-        if edit is not None:
-            edits.append(edit)
+        pi, pj, step = back[i][j]
+        if step is not None:
+            edits.append(Edit(*step))
         i, j = pi, pj
     edits.reverse()
     return Alignment(round(cost[n][m], 2), tuple(edits))

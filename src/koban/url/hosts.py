@@ -279,8 +279,12 @@ def _parse_host(raw: str, source: str, *, need_dot: bool = False) -> Host:
         raise InputError(source, "no host name")
     if text.isascii():
         lowered = text.lower()
-        try:
-            v4 = _parse_ipv4(lowered)
+        try:  # (only a name whose last label starts with a digit may be an address)
+            v4 = (
+                _parse_ipv4(lowered)
+                if "0" <= lowered[lowered.rfind(".") + 1 :][:1] <= "9"
+                else None
+            )
         except ValueError as exc:
             raise InputError(source, f"not a valid IPv4 address: {text} ({exc})") from None
         if v4 is not None:
@@ -343,9 +347,11 @@ def parse_target(text: str) -> Target:
     if not stripped:
         raise InputError(repr(text), "empty input")
     v, wide = _unwide(refang(stripped))
-    m = _SCHEME.match(v)
     scheme = None
-    if m and (
+    if v.startswith(("https://", "http://")):  # most links: what _SCHEME would find
+        scheme = "https" if v[4] == "s" else "http"
+        rest = v[len(scheme) + 3 :].lstrip("/\\")
+    elif (m := _SCHEME.match(v)) and (
         v[m.end() : m.end() + 2] == "//" or m.group(1).lower() in ("mailto", "javascript", "data")
     ):
         scheme = m.group(1).lower()

@@ -204,7 +204,14 @@ def key(text: str) -> str:
     """The look-alike key of a label (see the module docstring)."""
     got = _KEY_CACHE.get(text)
     if got is None:
-        got = fold(loose(text))
+        if text.isascii():  # ``fold(loose(text))`` without the calls: most labels
+            got = text.translate(_ascii_loose())
+            if _MULTI_FOLD_ANY.search(got) is not None:
+                for a, b in _MULTI_FOLDS:
+                    got = got.replace(a, b)
+            got = got.translate(_SINGLE_FOLDS)
+        else:
+            got = fold(loose(text))
         if len(_KEY_CACHE) > 200_000:
             _KEY_CACHE.clear()
         _KEY_CACHE[text] = got

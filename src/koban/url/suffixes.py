@@ -63,7 +63,15 @@ class SuffixList:
         if not host or host[0] == "." or ".." in host:
             return None, None
         table = self._table
-        starts = [host.rfind(".") + 1]  # starts[d - 1]: where the suffix of d labels starts
+        dot = host.rfind(".")
+        if dot > 0:  # most hosts: an unknown TLD, or a plain rule no longer rule ends with
+            tld = host[dot + 1 :]
+            flags = table.get(tld)
+            if flags is None or flags == _EXACT:
+                registrable = host[host.rfind(".", 0, dot) + 1 :]
+                if flags is None or registrable not in table:
+                    return registrable, tld
+        starts = [dot + 1]  # starts[d - 1]: where the suffix of d labels starts
         found = 1  # an unknown TLD is public
         if starts[0]:  # (a single label is public whatever the rules say)
             while True:
