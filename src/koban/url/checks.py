@@ -449,7 +449,13 @@ def _script_kind(label: str) -> str:
 def _weak_with_lure(text: str, index: BrandIndex) -> tuple[Name, str] | None:
     """An ordinary-word brand name beside a lure word: ``apple-id-verify``, ``zoommeeting``,
     ``log-in-okx``, ``accountsafe``."""
-    parts = [p for p in text.split("-") if p] if "-" in text else [text]
+    if "-" not in text:  # most labels: one part, and no lure word unless at an end of it
+        for lure, rest in _lure_affixes(text, index):
+            name = index.weak.get(rest)
+            if name is not None:
+                return name, lure
+        return None
+    parts = [p for p in text.split("-") if p]
     lures = []
     if len(parts) > 1:
         lures = [p for p in parts if p in index.lure_words]
@@ -575,10 +581,11 @@ def subdomain_hits(host: Host, index: BrandIndex) -> list[Hit]:
     if host.subdomain in _PLAIN_SUBDOMAINS:
         return []
     labels = host.subdomain.split(".")
+    heads = index.legit_heads
     out: list[Hit] = []
     # a whole legitimate domain as labels: bitflyer.com.secure-login.xyz
     for i in range(len(labels) - 1):
-        if labels[i] not in index.legit_heads:  # no listed domain starts with this label
+        if labels[i] not in heads:  # no listed domain starts with this label
             continue
         for j in (i + 3, i + 2):
             if j > len(labels):
@@ -614,7 +621,7 @@ def subdomain_hits(host: Host, index: BrandIndex) -> list[Hit]:
                 sev = _strong(split, Severity.HIGH, Severity.LOW)
                 return [_lookalike(host, split, "url.typosquat", sev, "subdomain", how)]
     # a distinctive brand name or its look-alike in a subdomain label
-    shown = host.unicode.split(".")
+    shown = host.unicode.split(".") if host.unicode != host.ascii else labels
     found = index.keyword_hits(host.subdomain)  # one scan over all labels
     for k, label in enumerate(labels):
         if found:

@@ -42,6 +42,7 @@ for _b, _f in _MULTI:
     _MULTI_END.setdefault(_b[-1], []).append((_b, _f))
 
 
+@cache
 def _glyph_cost(found: str, glyphs: str) -> float | None:
     """Extra cost of ``found`` standing for the glyph sequence ``glyphs`` (``ìc`` for ``lc``):
     0 if equal, plus the cost of each letter's own homoglyph or visual swap; None if unlike."""

@@ -289,7 +289,6 @@ def _parse_host(raw: str, source: str, *, need_dot: bool = False) -> Host:
             raise InputError(source, f"not a valid IPv4 address: {text} ({exc})") from None
         if v4 is not None:
             return Host(str(v4[0]), str(v4[0]), v4[0], v4[1])
-        labels = lowered.split(".")
         if len(lowered) > 253 or not _HOSTNAME.fullmatch(lowered):
             bad = sorted({c for c in lowered if not (c.isalnum() or c in "-_.")})
             why = f"characters {''.join(bad)!r} are not allowed" if bad else "empty or bad label"
@@ -297,7 +296,7 @@ def _parse_host(raw: str, source: str, *, need_dot: bool = False) -> Host:
         error = None
         if "xn--" in lowered:
             shown = []
-            for label in labels:
+            for label in lowered.split("."):
                 if label.startswith("xn--"):
                     u, err = _unicode_label(label)
                     error = error or err
