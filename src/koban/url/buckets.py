@@ -24,7 +24,7 @@ from rapidfuzz.distance import Levenshtein
 
 T = TypeVar("T")
 
-_WIDTH = 8  # bits per key's field
+_WIDTH = 8  # bits per key's field: a byte, so that the keys left are found with bytes.find
 _TOP = 1 << (_WIDTH - 1)  # a field's top bit: set when the key may be within the cutoff
 
 
@@ -73,12 +73,12 @@ class Bucket(Generic[T]):
             return []
         found: list[tuple[int, int]] = []
         keys, cutoff = self.keys, self.cutoff
-        while left:
-            low = left & -left
-            i = (low.bit_length() - 1) // _WIDTH
-            left ^= low
+        fields = left.to_bytes(len(keys), "little")  # one byte per key: _TOP where it is left
+        i = fields.find(_TOP)
+        while i >= 0:
             d = Levenshtein.distance(key, keys[i], score_cutoff=cutoff)
             if d <= cutoff:
                 found.append((d, i))
+            i = fields.find(_TOP, i + 1)
         found.sort()
         return [(keys[i], d, self.items[i]) for d, i in found[:limit]]
