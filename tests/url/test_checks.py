@@ -52,6 +52,8 @@ POSITIVES = [
     ("b1tf1yer.com", "url.typosquat", Severity.HIGH),
     ("myethrewallet.ink", "url.typosquat", Severity.HIGH),
     ("myetherwalllet.cc", "url.typosquat", Severity.HIGH),
+    ("bitmexq.com", "url.typosquat", Severity.MEDIUM),  # a letter added after a 6-letter name
+    ("bitbaink.web.app", "url.typosquat", Severity.LOW),  # inside the name: could be a slip
     ("telegranm.icu", "url.typosquat", Severity.HIGH),
     ("bit.flyer.com", "url.typosquat", Severity.HIGH),
     ("bita-flyer.com", "url.typosquat", Severity.HIGH),

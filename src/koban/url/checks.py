@@ -521,7 +521,9 @@ def _fuzzy_severity(name: Name, a: Alignment, same_suffix: bool, word: bool) -> 
         sev = Severity.MEDIUM if plausible else Severity.LOW
     elif n <= 7:
         if single:
-            sev = Severity.HIGH if plausible else Severity.LOW
+            # a letter added after the name ("bitmexq"): a deliberate squat, not a slip
+            added = a.edits[0].op == "insertion" and a.edits[0].at_end
+            sev = Severity.HIGH if plausible else Severity.MEDIUM if added else Severity.LOW
         else:
             sev = Severity.LOW
     elif single:
