@@ -781,8 +781,7 @@ def url_hits(target: Target, index: BrandIndex) -> list[Hit]:
             )
     if target.rest and host.ip is None:
         registrable = host.registrable or host.ascii
-        legit = registrable in index.legit
-        owner = index.legit.get(registrable)
+        legit, owner = index.owner(registrable)
         scanned = target.rest[:_PATH_SCAN]
         path = (unquote(scanned) if "%" in scanned else scanned).lower()
         found = [h for h in index.keyword_hits(path) if not legit or h[2].brand != owner]
