@@ -64,3 +64,18 @@ def test_model_rejects_unknown_core_markers() -> None:
     }
     with pytest.raises(ValueError, match="nope"):
         model_from(data)
+
+
+def test_long_digit_runs_are_read_in_bounded_groups() -> None:
+    # a sum's digit groups are matched at most five at a time (no backtracking over a hostile
+    # run of thousands of groups); long sums are still sums
+    text = normalise_text("US$ 1,000,000,000,000,000 for you")
+    got = judge_letter(text, freemail=False, reply_elsewhere=False, bulk=False, links=0)
+    assert got.seen["large_sum"] == "us$ 1,000,000,000,000,000"
+    hostile = "1,000" + ",000" * 5000
+    assert (
+        "large_sum"
+        not in judge_letter(
+            hostile, freemail=False, reply_elsewhere=False, bulk=False, links=0
+        ).seen
+    )
