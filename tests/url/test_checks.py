@@ -278,3 +278,32 @@ def test_clear_caches_forgets_hosts_and_keeps_results() -> None:
     again = report_for("https://bitfiyer-login.com/x", build_context()).to_dict()
     assert again == first
     assert first["findings"]
+
+
+@pytest.mark.parametrize(
+    ("target", "severity", "page"),
+    [
+        # a phishing kit's page named after the brand, as on compromised sites
+        ("https://example.net/Rakuten/", Severity.MEDIUM, True),
+        ("https://example.net/wp-includes/OneDriveBusiness/", Severity.MEDIUM, True),
+        ("https://example.net/mht/kensho-rakuten.php", Severity.MEDIUM, True),
+        ("https://example.net/host/linkedin.com/LinkedIn/", Severity.MEDIUM, True),
+        ("https://example.net/grp01.id.rakuten.co.jp/jp/", Severity.MEDIUM, True),
+        # the brand word inside a longer slug, after a listing, in the query: mentions
+        ("https://news.example.com/2024/05/binance-ceo-sentenced-to-prison", Severity.LOW, False),
+        ("https://news.example.com/tag/binance/", Severity.LOW, False),
+        ("https://example.net/r/ledger?x=metamask", Severity.LOW, False),
+        ("https://example.net/static/AAAVEUBIDOneDriveX.gif", Severity.LOW, False),
+        # a brand's page on another brand's legitimate site is not a kit
+        ("https://github.com/MetaMask/metamask-extension", Severity.LOW, False),
+        # a lure word beside the brand name is medium whatever the segment
+        ("https://news.example.com/2024/binance-ceo-sentenced/login", Severity.MEDIUM, False),
+    ],
+)
+def test_brand_in_path_pages(
+    target: str, severity: Severity, page: bool, ctx: CheckContext
+) -> None:
+    [f] = [f for f in check(target, ctx) if f.rule == "url.brand_in_path"]
+    assert f.severity is severity, f.message
+    assert f.evidence["page"] is page
+    assert ("as a page of its own" in f.message) is page

@@ -48,7 +48,6 @@ class NormaliseError(ValueError):
     """The value is not a valid indicator of the requested type."""
 
 
-_DEFANGED = re.compile(r"[\[\]({]|^(?:hxxp|fxp)", re.IGNORECASE)
 _DNS_NAME = re.compile(
     r"(?:[a-z0-9_](?:[a-z0-9_\-]*[a-z0-9_])?\.)+[a-z0-9_](?:[a-z0-9_\-]*[a-z0-9_])?"
 )
@@ -60,7 +59,15 @@ _LDH_DOMAIN = re.compile(
 def refang(value: str) -> str:
     """Undo common defanging: ``hxxp``, ``[.]``, ``(.)``, ``[:]``, ``[at]``."""
     v = value.strip()
-    if not _DEFANGED.search(v):
+    head = v[:4].lower()
+    if (  # (substring tests: a regular expression with "^hxxp" costs 2 us on a long URL)
+        head != "hxxp"
+        and not head.startswith("fxp")
+        and "[" not in v
+        and "]" not in v
+        and "(" not in v
+        and "{" not in v
+    ):
         return v
     v = re.sub(r"^hxxp", "http", v, flags=re.IGNORECASE)
     v = re.sub(r"^fxp", "ftp", v, flags=re.IGNORECASE)

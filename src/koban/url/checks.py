@@ -788,21 +788,59 @@ def url_hits(target: Target, index: BrandIndex) -> list[Hit]:
         if found and (not legit or owner is not None):
             _, kw, name = found[0]
             lure = _LURE_PATH.search(path)
-            also = f" beside {lure.group(0)!r}" if lure else ""
+            page = None if legit else _brand_page(path, found)
+            if page is not None:
+                name, segment = page
+                kw = segment
+                also = f" as a page of its own ({segment!r})"
+            else:
+                also = f" ({kw!r}) beside {lure.group(0)!r}" if lure else f" ({kw!r})"
             out.append(
                 Hit(
                     "url.brand_in_path",
-                    Severity.MEDIUM if lure else Severity.LOW,
-                    f"the path names {name.brand.name} ({kw!r}){also} on the unrelated host "
-                    f"{host.show()}",
+                    Severity.MEDIUM if lure or page else Severity.LOW,
+                    f"the path names {name.brand.name}{also} on the unrelated host {host.show()}",
                     "path",
                     {
                         "brand": name.brand.name,
                         "matched_name": kw,
                         "host": host.ascii,
                         "lure": lure.group(0) if lure else None,
+                        "page": page is not None,
                     },
                     name.brand.name,
                 )
             )
     return out
+
+
+_PAGE_SUFFIX = re.compile(r"\.(?:php\d?|s?html?|aspx?|jsp|cgi)$")
+_SLUG_SEPARATORS = re.compile(r"[-_.]+")
+# a segment after these lists or describes things: /tag/binance/, /company/bitflyer/, /r/ledger/
+_LISTINGS = frozenset(
+    ("tag", "tags", "topic", "topics", "category", "categories", "company", "companies", "search",
+     "r", "u", "user", "users", "wiki", "news", "brand", "brands", "keyword", "keywords", "about")
+)  # fmt: skip
+
+
+def _brand_page(path: str, found: list[tuple[int, str, Name]]) -> tuple[Name, str] | None:
+    """(name, segment) when a path segment is a brand's page of its own, as phishing kits on
+    compromised sites name them: /Rakuten/, /onedrivelogon.php, /linkedin.com/, /kensho-rakuten.php.
+    Not a brand word inside a longer slug (/2024/binance-ceo-sentenced), after a listing
+    (/tag/binance/), or in the query."""
+    cut = [i for i in (path.find("?"), path.find("#")) if i >= 0]
+    segments = path[: min(cut)].split("/") if cut else path.split("/")
+    for i, segment in enumerate(segments):
+        if not segment or (i > 0 and segments[i - 1] in _LISTINGS):
+            continue
+        base = _PAGE_SUFFIX.sub("", segment)
+        tokens = [t for t in _SLUG_SEPARATORS.split(base) if t]
+        for _, kw, name in found:
+            if kw not in base:
+                continue
+            domain = base.removeprefix("www.")
+            if any(domain == d or domain.endswith("." + d) for d in name.brand.domains):
+                return name, segment
+            if len(tokens) <= 2 and any(t.startswith(kw) for t in tokens):
+                return name, segment
+    return None
