@@ -96,6 +96,10 @@ POSITIVES = [
     ("http://www.rakuten.co.jp.ca9d.org/", "url.brand_subdomain", Severity.HIGH),
     ("https://hoshi-exchange.jp.verify-account.net/", "url.brand_subdomain", Severity.CRITICAL),
     ("https://coincheck-bonus.000webhostapp.com/", "url.brand_subdomain", Severity.MEDIUM),
+    # any complete domain name in front of another (JPCERT/CC's commonest shape)
+    ("https://www2.amazon.co.jp.f534f5fe1f22.nl/", "url.subdomain_disguise", Severity.MEDIUM),
+    ("https://webmail.itscom.net.example.cl/am_bin/", "url.subdomain_disguise", Severity.MEDIUM),
+    ("https://user.blogspot.com.example.xyz/", "url.subdomain_disguise", Severity.MEDIUM),
     # userinfo deception, raw and obfuscated IPs
     ("https://www.brand.jp@203.0.113.5/", "url.userinfo", Severity.HIGH),
     ("http://bitflyer.com@evil.example/", "url.userinfo", Severity.HIGH),
@@ -168,6 +172,10 @@ CLEAN = [
     "http://intranet/wiki",
     "https://example.org/a@b",
     "http://192.168.1.1/",
+    # subdomains that do not end like a domain name of their own
+    "https://mail.example.co.jp/owa/",
+    "https://a.b.c.example.com/",
+    "https://jp.example.com/",
 ]
 
 

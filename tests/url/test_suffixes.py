@@ -61,3 +61,22 @@ def test_rules_from_lines() -> None:
 def _rule_lines() -> list[str]:
     lines = Path(PSLFILE).read_text(encoding="utf-8").splitlines()
     return [line for line in lines if not line.startswith("//")]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "co.jp", "blogspot.com", "x.kawasaki.jp", "city.kawasaki.jp", "github.io", "com.br",
+        "nom.br", "x.nom.br", "s3.amazonaws.com", "secure.login", "www.com", "example.co.jp",
+        "a.b", "xn--p1ai", "example.xn--p1ai",
+    ],
+)  # fmt: skip
+def test_is_public_matches_publicsuffixlist(name: str, reference: PublicSuffixList) -> None:
+    assert suffix_list().is_public(name) == (reference.publicsuffix("x." + name) == name)
+
+
+def test_knows_top_level_labels() -> None:
+    assert suffix_list().knows("jp")
+    assert suffix_list().knows("com")
+    assert not suffix_list().knows("www2")
+    assert not suffix_list().knows("ama2on")

@@ -34,6 +34,7 @@ LOOKALIKE_RULES = frozenset(
         "url.tld_swap",
         "url.combosquat",
         "url.brand_subdomain",
+        "url.subdomain_disguise",
         "url.idn_spoof",
         "url.userinfo",
     }

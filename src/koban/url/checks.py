@@ -23,6 +23,7 @@ from koban.url import hosts, skeletons
 from koban.url.brands import MIN_STRONG, BrandIndex, Name, build_index
 from koban.url.distance import Alignment, align
 from koban.url.hosts import Host, Target, parse_host, parse_target
+from koban.url.suffixes import suffix_list
 from koban.url.words import near_words
 
 LOOKALIKE_RULES = (
@@ -647,7 +648,34 @@ def subdomain_hits(host: Host, index: BrandIndex) -> list[Hit]:
         ev = _evidence(host, name, "subdomain-keyword", label=label)
         out.append(Hit("url.brand_subdomain", sev, msg, "keyword", ev, name.brand.name))
         break
+    if not out:
+        apparent = _domain_shaped(labels)
+        if apparent is not None:
+            reg = _shown_registrable(host)
+            msg = (
+                f"{host.unicode} begins with {apparent}, which reads as a domain name of its "
+                f"own, in front of the unrelated domain {reg}: the real site is {reg}"
+            )
+            ev = {"apparent": apparent, "registrable": host.registrable, "host": host.ascii}
+            out.append(Hit("url.subdomain_disguise", Severity.MEDIUM, msg, "domain-shaped", ev))
     return out
+
+
+_DISGUISE_TLDS = frozenset(("com", "net", "org", "jp", "info"))  # alone: too short to be sure
+
+
+def _domain_shaped(labels: list[str]) -> str | None:
+    """The leading labels when they end like a complete domain name (``amazon.co.jp`` of
+    amazon.co.jp.ama2on.mobi): a public suffix of two or three labels, or a common top-level
+    domain, after at least one more label."""
+    last = labels[-1]
+    psl = suffix_list()
+    if len(labels) < 2 or not psl.knows(last):  # most subdomains: "www2", "secure", "login"
+        return None
+    for n in (3, 2):
+        if len(labels) > n and psl.is_public(".".join(labels[-n:])):
+            return ".".join(labels[-n - 1 :])
+    return ".".join(labels[-2:]) if last in _DISGUISE_TLDS else None
 
 
 def _label_at(labels: list[str], pos: int) -> int:

@@ -55,6 +55,19 @@ class SuffixList:
                 dot = body.find(".", dot + 1)
         self._table = table
 
+    def knows(self, label: str) -> bool:
+        """Whether a label is the last label of some rule (a top-level domain): if not, no name
+        ending with it is a public suffix of more than one label."""
+        return label in self._table
+
+    def is_public(self, name: str) -> bool:
+        """Whether a lower-case name of two or more labels is itself a public suffix (co.jp,
+        blogspot.com). Most names are in no rule at all: answered by one or two lookups."""
+        table = self._table
+        if name not in table and not table.get(name[name.find(".") + 1 :], 0) & _WILDCARD:
+            return False
+        return self.split("x." + name)[1] == name
+
     def split(self, host: str) -> tuple[str | None, str | None]:
         """(registrable domain, public suffix) of a lower-case host name; (None, suffix) when
         the host is itself a public suffix, (None, None) if it is not a name (empty labels)."""
