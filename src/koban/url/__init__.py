@@ -30,8 +30,10 @@ How a look-alike is found (cheapest first; the first that matches wins)
        bucket (a shared-letter bound rules most of a bucket out at once, rapidfuzz measures the
        rest); then the parts of a hyphenated name;
     plus the subdomain part (a brand's domain or name in front of someone else's registrable
-    domain, or a dot splitting the name), punycode/mixed-script labels, raw and obfuscated IP
-    hosts, user names before "@", brand names in the path, and the intel store.
+    domain, any complete domain name there such as amazon.co.jp.ama2on.mobi, or a dot splitting
+    the name), punycode/mixed-script labels, raw and obfuscated IP hosts, user names before "@",
+    brand names in the path (medium beside a lure word or as a page of its own: /Rakuten/), and
+    the intel store.
 
 Why a real business is not called a look-alike just for being near (bitbank.cc vs bitflyer.com)
     - Exemption: a registrable domain that is a legitimate domain of ANY built-in brand, of the
