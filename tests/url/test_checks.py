@@ -100,6 +100,8 @@ POSITIVES = [
     ("https://www2.amazon.co.jp.f534f5fe1f22.nl/", "url.subdomain_disguise", Severity.MEDIUM),
     ("https://webmail.itscom.net.example.cl/am_bin/", "url.subdomain_disguise", Severity.MEDIUM),
     ("https://user.blogspot.com.example.xyz/", "url.subdomain_disguise", Severity.MEDIUM),
+    ("https://amazon.co.jp.73264.example.click/", "url.subdomain_disguise", Severity.MEDIUM),
+    ("https://webmail.megaegg.jp.example.com/", "url.subdomain_disguise", Severity.MEDIUM),
     # userinfo deception, raw and obfuscated IPs
     ("https://www.brand.jp@203.0.113.5/", "url.userinfo", Severity.HIGH),
     ("http://bitflyer.com@evil.example/", "url.userinfo", Severity.HIGH),
@@ -176,6 +178,8 @@ CLEAN = [
     "https://mail.example.co.jp/owa/",
     "https://a.b.c.example.com/",
     "https://jp.example.com/",
+    "https://www.jp.example.com/",
+    "https://news.info.example.com/",
 ]
 
 

@@ -661,21 +661,27 @@ def subdomain_hits(host: Host, index: BrandIndex) -> list[Hit]:
     return out
 
 
-_DISGUISE_TLDS = frozenset(("com", "net", "org", "jp", "info"))  # alone: too short to be sure
+_DISGUISE_TLDS = frozenset(("com", "net", "org", "jp"))  # alone at the end: too short otherwise
 
 
 def _domain_shaped(labels: list[str]) -> str | None:
-    """The leading labels when they end like a complete domain name (``amazon.co.jp`` of
-    amazon.co.jp.ama2on.mobi): a public suffix of two or three labels, or a common top-level
-    domain, after at least one more label."""
-    last = labels[-1]
-    psl = suffix_list()
-    if len(labels) < 2 or not psl.knows(last):  # most subdomains: "www2", "secure", "login"
+    """Leading labels of a subdomain that read as a complete domain name: up to a public suffix
+    of two or three labels anywhere after the first label (``amazon.co.jp`` of
+    amazon.co.jp.73264.example.click), or ending with .com, .net, .org or .jp after a name that
+    is not a plain subdomain (``megaegg.jp`` of webmail.megaegg.jp.example.com, but not
+    www.jp.example.com)."""
+    if len(labels) < 2:
         return None
-    for n in (3, 2):
-        if len(labels) > n and psl.is_public(".".join(labels[-n:])):
-            return ".".join(labels[-n - 1 :])
-    return ".".join(labels[-2:]) if last in _DISGUISE_TLDS else None
+    psl = suffix_list()
+    for end in range(2, len(labels) + 1):
+        if not psl.knows(labels[end - 1]):  # most labels: "www2", "secure", "login"
+            continue
+        for n in (3, 2):
+            if end - n >= 1 and psl.is_public(".".join(labels[end - n : end])):
+                return ".".join(labels[end - n - 1 : end])
+    if labels[-1] in _DISGUISE_TLDS and labels[-2] not in _PLAIN_SUBDOMAINS:
+        return ".".join(labels[-2:])
+    return None
 
 
 def _label_at(labels: list[str], pos: int) -> int:
