@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -123,3 +124,21 @@ def test_reopen_and_stats(tmp_path: Path) -> None:
         assert stats["distinct_values"] == 2 and stats["sightings_by_type"] == {"address": 2}
         assert stats["feeds"][0]["as_of"] == "2025-01-01" and stats["size_bytes"] > 0
         assert len(s.imports()) == 1
+
+
+def test_empty_store_sees_imports_here_at_once_and_elsewhere_within_a_second(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An empty store answers lookups without querying, but never hides an import."""
+    path = tmp_path / "intel.sqlite"
+    with IntelStore(path) as reader, IntelStore(path) as writer:
+        assert reader.lookup(A) == [] and reader.lookup_many([A, B]) == [[], []]
+        reader.import_batches([batch("2025-01-01", rec(B))])  # through this very store: at once
+        assert [m.value for m in reader.lookup(B)] == [B]
+        with IntelStore(tmp_path / "other.sqlite") as other, IntelStore(other.path) as again:
+            assert other.lookup(A) == []
+            again.import_batches([batch("2025-01-01", rec(A))])  # another connection
+            clock = time.monotonic() + 1.5
+            monkeypatch.setattr("koban.intel.store.time.monotonic", lambda: clock)
+            assert [m.value for m in other.lookup(A)] == [A]  # seen once the second is over
+        assert writer.lookup(B) != []

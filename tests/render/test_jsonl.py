@@ -92,3 +92,19 @@ def test_render_dispatch() -> None:
 def test_unknown_format() -> None:
     with pytest.raises(ValueError, match="unknown format"):
         render("xml", [])
+
+
+def test_same_document_as_to_dict() -> None:
+    reports = [_report("a.eml", nested=True), _report("b.eml")]
+    docs = [json.loads(line) for line in render_jsonl(reports).splitlines()]
+    assert docs == [r.to_dict() for r in reports]
+
+
+def test_text_that_is_not_unicode_is_escaped_not_lost() -> None:
+    """A file name decoded with surrogate escapes cannot be written as UTF-8: escaped instead."""
+    text = render_jsonl([_report("bad-\udcff.eml"), _report("ok.eml")])
+    first, second = text.splitlines()
+    assert "\\udcff" in first
+    assert json.loads(first)["target"] == "bad-\udcff.eml"
+    assert json.loads(second)["target"] == "ok.eml"
+    text.encode("utf-8")  # the whole output can be written

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import select
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -112,3 +115,63 @@ def test_permutations_errors(env: Path) -> None:
     result = _run("url", "permutations", "--fuzzer", "nope", "bitflyer.com")
     assert result.exit_code == 2
     assert "unknown fuzzer" in result.output
+
+
+def test_from_file_skips_comments_names_bad_lines_and_goes_on(env: Path, tmp_path: Path) -> None:
+    listed = tmp_path / "feed.txt"
+    listed.write_text(
+        "# newly registered domains\n\nbitfiyer.com\nnot a url\n" + "a" * 9000 + "\nnikkei.com\n",
+        encoding="utf-8",
+    )
+    result = _run("url", "check", "--format", "json", "coincheck.net", "--from", str(listed))
+    assert result.exit_code == 2  # input errors win over findings
+    targets = [r["target"] for r in _reports(result)]
+    assert targets == ["coincheck.net", "bitfiyer.com", "nikkei.com"]
+    assert f"{listed}:4: not a url: not a URL or domain name" in result.stderr
+    assert f"{listed}:5: 9,000 characters, longer than any URL: skipped" in result.stderr
+
+
+def test_from_stdin_text_ends_with_the_summary(env: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["url", "check", "--from", "-"], input="bitfiyer.com\nnikkei.com\n"
+    )
+    assert result.exit_code == 1, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("bitfiyer.com  SUSPICIOUS")
+    assert lines[-1] == "2 inputs: 0 malicious, 1 suspicious, 1 clean"
+
+
+def test_from_file_sarif_is_one_document(env: Path, tmp_path: Path) -> None:
+    listed = tmp_path / "hosts.txt"
+    listed.write_text("bitfiyer.com\nnikkei.com\n", encoding="utf-8")
+    result = _run("url", "check", "--format", "sarif", "--from", str(listed))
+    doc = json.loads(result.stdout)
+    assert [r["ruleId"] for r in doc["runs"][0]["results"]] == ["url.typosquat"]
+
+
+def test_no_targets_is_a_usage_error(env: Path) -> None:
+    result = _run("url", "check")
+    assert result.exit_code == 2
+    assert "give URLs, domains or addresses, or --from FILE" in result.stderr
+
+
+def test_from_stdin_writes_each_report_as_it_is_made(env: Path) -> None:
+    """A real process reading a pipe: the first report arrives before the input ends."""
+    command = [sys.executable, "-m", "koban.cli", "url", "check", "--format", "json", "--from", "-"]
+    with subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as proc:
+        assert proc.stdin is not None and proc.stdout is not None
+        try:
+            proc.stdin.write("bitfiyer.com\n")
+            proc.stdin.flush()
+            ready, _, _ = select.select([proc.stdout], [], [], 60)
+            assert ready, "no report while the input is still open"
+            first = json.loads(proc.stdout.readline())
+            assert (first["target"], first["verdict"]) == ("bitfiyer.com", "suspicious")
+            proc.stdin.write("nikkei.com\n")
+            proc.stdin.close()
+            assert json.loads(proc.stdout.readline())["verdict"] == "clean"
+            assert proc.wait(timeout=60) == 1
+        finally:
+            proc.kill()

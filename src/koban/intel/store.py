@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -64,6 +65,7 @@ _SELECT = (
     "SELECT value, feed_id, entity, type, chain, programs, attribution, category, "
     "description, ref, first_seen, last_seen, listed, delisted_on FROM sighting "
 )
+_EMPTY_RECHECK = 1.0  # seconds: an empty store looks again this often (another process may import)
 _BATCH = 2000 if sqlite3.sqlite_version_info >= (3, 32) else 900  # host-parameter limit
 
 
@@ -162,6 +164,8 @@ class IntelStore:
         if version is None:
             self._db.execute("INSERT INTO meta VALUES('schema', ?)", (str(SCHEMA_VERSION),))
         self._feeds: dict[int, tuple[str, str]] | None = None
+        self._has_values = False
+        self._empty_until = 0.0  # monotonic time until which "no sightings" is still believed
 
     def __enter__(self) -> IntelStore:
         return self
@@ -189,6 +193,27 @@ class IntelStore:
             raise
         self._db.execute("COMMIT")
         self._feeds = None
+        self._empty_until = 0.0
+
+    def _empty(self) -> bool:
+        """Whether no indicator is stored, so that lookups cost nothing. While empty, asked
+        again at most every second (another process may import) and after each import through
+        this store; a store with sightings keeps them (imports mark, never delete)."""
+        if self._has_values:
+            return False
+        now = time.monotonic()
+        if now < self._empty_until:
+            return True
+        if self._db.execute("SELECT 1 FROM sighting LIMIT 1").fetchone() is None:
+            self._empty_until = now + _EMPTY_RECHECK
+            return True
+        self._has_values = True
+        return False
+        if self._db.execute("SELECT 1 FROM sighting LIMIT 1").fetchone() is None:
+            self._empty_until = now + _EMPTY_RECHECK
+            return True
+        self._empty_until = float("inf") if False else -1.0
+        return False
 
     # -- importing -------------------------------------------------------------------------
 
@@ -391,6 +416,8 @@ class IntelStore:
     def lookup(self, query: str, kind: IndicatorType | None = None) -> list[Match]:
         """Matches for a value as a person types it: guessed type, normalised, plus the host of
         a URL or e-mail address (so a URL on a listed domain matches)."""
+        if self._empty():
+            return []
         keys = _keys(query, kind)
         if not keys:
             return []
@@ -401,6 +428,8 @@ class IntelStore:
 
     def lookup_many(self, queries: Sequence[str]) -> list[list[Match]]:
         """``lookup`` for many values at once (same results, in order, batched queries)."""
+        if self._empty():
+            return [[] for _ in queries]
         keyed = [_keys(q, None) for q in queries]
         found = self.matches_many(k for ks in keyed for k in ks)
         return [[m for k in ks for m in found.get(k, ())] for ks in keyed]

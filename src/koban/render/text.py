@@ -70,13 +70,41 @@ def render_text(reports: Sequence[Report], *, colour: bool = False) -> str:
     for report in reports:
         _render_one(report, colour, 0, out)
     if len(reports) > 1:
-        skipped = sum(1 for r in reports if _not_analysed(r))
-        counts = {v: sum(1 for r in reports if r.verdict is v) for v in Verdict}
-        line = (
-            f"{len(reports)} inputs: {counts[Verdict.MALICIOUS]} malicious, "
-            f"{counts[Verdict.SUSPICIOUS]} suspicious, {counts[Verdict.CLEAN] - skipped} clean"
-        )
-        if skipped:
-            line += f", {skipped} not analysed"
-        out.append(line)
+        tally = Tally()
+        for report in reports:
+            tally.add(report)
+        out.append(tally.line())
     return "\n".join(out) + ("\n" if out else "")
+
+
+def render_text_one(report: Report, *, colour: bool = False) -> str:
+    """One report, without the closing summary (for reports written as they are made)."""
+    out: list[str] = []
+    _render_one(report, colour, 0, out)
+    return "\n".join(out) + ("\n" if out else "")
+
+
+class Tally:
+    """Verdict counts for the closing summary line of several reports."""
+
+    def __init__(self) -> None:
+        self.counts = dict.fromkeys(Verdict, 0)
+        self.skipped = 0
+
+    def add(self, report: Report) -> None:
+        self.counts[report.verdict] += 1
+        self.skipped += _not_analysed(report)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def line(self) -> str:
+        c = self.counts
+        line = (
+            f"{self.total} inputs: {c[Verdict.MALICIOUS]} malicious, "
+            f"{c[Verdict.SUSPICIOUS]} suspicious, {c[Verdict.CLEAN] - self.skipped} clean"
+        )
+        if self.skipped:
+            line += f", {self.skipped} not analysed"
+        return line

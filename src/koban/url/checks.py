@@ -159,12 +159,12 @@ def check_domain(domain: str, ctx: CheckContext) -> list[Finding]:
 
 
 def intel_findings(target: Target, store: IntelStore) -> list[Finding]:
-    matches = store.lookup(target.text)
     host = target.host
-    if host.registrable and host.registrable != host.ascii:
-        seen = {(m.value, m.source) for m in matches}
-        matches += [m for m in store.lookup(host.registrable) if (m.value, m.source) not in seen]
-    return findings_for(target.text, matches)
+    if not (host.registrable and host.registrable != host.ascii):
+        return findings_for(target.text, store.lookup(target.text))
+    matches, more = store.lookup_many([target.text, host.registrable])  # one query for both
+    seen = {(m.value, m.source) for m in matches}
+    return findings_for(target.text, matches + [m for m in more if (m.value, m.source) not in seen])
 
 
 # -- host checks --------------------------------------------------------------------------------

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from functools import partial
+from itertools import chain
+from typing import IO
 
 import click
 
@@ -13,7 +16,9 @@ from koban.clikit import (
     exit_with,
     fail_on_option,
     format_option,
-    report_each,
+    is_stdin,
+    report_stream,
+    target_lines,
 )
 from koban.errors import InputError
 from koban.intel.store import IntelStore
@@ -26,22 +31,42 @@ def url() -> None:
 
 
 @url.command("check")
-@click.argument("targets", nargs=-1, required=True)
+@click.argument("targets", nargs=-1)
+@click.option(
+    "--from",
+    "lists",
+    type=click.File("r", encoding="utf-8", errors="replace"),
+    multiple=True,
+    metavar="FILE",
+    help="also check the targets in FILE, one per line ('-': standard input; blank lines and "
+    "# comments skipped); repeatable",
+)
 @format_option
 @fail_on_option
 @click.pass_obj
-def url_check(ctx: Context, targets: tuple[str, ...], fmt: str, fail_on: str) -> None:
+def url_check(
+    ctx: Context, targets: tuple[str, ...], lists: tuple[IO[str], ...], fmt: str, fail_on: str
+) -> None:
     """Check URLs, domains or e-mail addresses: one report each.
 
     Compared with the built-in brands (exchanges, wallets, Safe, DeFi, explorers, and the
     recruiting and meeting brands lures hide behind) and the profile's own and trusted domains.
+    Reports are written as they are made, so a list of millions (a feed of newly registered
+    domains, the hosts of a proxy log) runs in flat memory; an unusable line is an error naming
+    its file and line, and the rest still run.
     """
     from koban.url import build_context, report_for
+
+    if not targets and not lists:
+        raise click.UsageError("give URLs, domains or addresses, or --from FILE")
 
     def prepare(profile: Profile, store: IntelStore) -> Analyse:
         return partial(report_for, ctx=build_context(profile, store))
 
-    report_each(ctx, targets, fmt, fail_on, prepare, label="checking")
+    given: Iterable[tuple[str | None, str]] = ((None, t) for t in targets)
+    listed = (pair for stream in lists for pair in target_lines(ctx, stream))
+    piped = any(is_stdin(stream) for stream in lists)
+    report_stream(ctx, chain(given, listed), fmt, fail_on, prepare, flush=piped)
 
 
 @url.command("permutations")
