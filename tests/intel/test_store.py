@@ -142,3 +142,44 @@ def test_empty_store_sees_imports_here_at_once_and_elsewhere_within_a_second(
             monkeypatch.setattr("koban.intel.store.time.monotonic", lambda: clock)
             assert [m.value for m in other.lookup(A)] == [A]  # seen once the second is over
         assert writer.lookup(B) != []
+
+
+def test_lookup_link_finds_what_lookup_finds(store: IntelStore) -> None:
+    store.import_batches(
+        [
+            batch(
+                "2025-01-01",
+                Record(IndicatorType.DOMAIN, "evil.example"),
+                Record(IndicatorType.DOMAIN, "login.phish.example"),
+                Record(IndicatorType.URL, "https://files.example/payload.zip"),
+                Record(IndicatorType.IP, "203.0.113.5"),
+            )
+        ]
+    )
+    cases = [
+        ("https://login.evil.example/x", ["login.evil.example", "evil.example"]),
+        ("https://login.phish.example/", ["login.phish.example", "phish.example"]),
+        ("HTTPS://FILES.example/payload.zip#top", ["files.example"]),
+        ("http://203.0.113.5/a", ["203.0.113.5"]),
+        ("https://nothing.example/", ["nothing.example"]),
+    ]
+    for url, hosts in cases:
+        expected = {(m.value, m.source) for q in (url, *hosts) for m in store.lookup(q)}
+        assert {(m.value, m.source) for m in store.lookup_link(url, hosts)} == expected, url
+    assert [m.value for m in store.lookup_link("https://files.example/payload.zip", [])] == [
+        "https://files.example/payload.zip"
+    ]
+
+
+def test_lookup_link_sees_another_connections_import(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "intel.sqlite"
+    with IntelStore(path) as reader, IntelStore(path) as writer:
+        writer.import_batches([batch("2025-01-01", Record(IndicatorType.DOMAIN, "a.example"))])
+        assert reader.lookup_link("https://b.example/", ["b.example"]) == []
+        writer.import_batches([batch("2025-01-02", Record(IndicatorType.DOMAIN, "b.example"))])
+        clock = time.monotonic() + 1.5
+        monkeypatch.setattr("koban.intel.store.time.monotonic", lambda: clock)
+        [m] = reader.lookup_link("https://b.example/", ["b.example"])
+        assert m.value == "b.example"

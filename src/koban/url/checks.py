@@ -160,11 +160,16 @@ def check_domain(domain: str, ctx: CheckContext) -> list[Finding]:
 
 def intel_findings(target: Target, store: IntelStore) -> list[Finding]:
     host = target.host
-    if not (host.registrable and host.registrable != host.ascii):
-        return findings_for(target.text, store.lookup(target.text))
-    matches, more = store.lookup_many([target.text, host.registrable])  # one query for both
-    seen = {(m.value, m.source) for m in matches}
-    return findings_for(target.text, matches + [m for m in more if (m.value, m.source) not in seen])
+    hosts = [host.ascii]
+    if host.registrable and host.registrable != host.ascii:
+        hosts.append(host.registrable)
+    if target.kind == "url":  # the URL, its host and registrable domain in one query
+        return findings_for(target.text, store.lookup_link(target.text, hosts))
+    matches = store.lookup(target.text)
+    if len(hosts) > 1:
+        seen = {(m.value, m.source) for m in matches}
+        matches += [m for m in store.lookup(hosts[1]) if (m.value, m.source) not in seen]
+    return findings_for(target.text, matches)
 
 
 # -- host checks --------------------------------------------------------------------------------
