@@ -304,6 +304,8 @@ def test_clear_caches_forgets_hosts_and_keeps_results() -> None:
         # the brand word inside a longer slug, after a listing, in the query: mentions
         ("https://news.example.com/2024/05/binance-ceo-sentenced-to-prison", Severity.LOW, False),
         ("https://news.example.com/tag/binance/", Severity.LOW, False),
+        # a mailing service's tracking link behind a newsletter's social icon
+        ("https://content.example.org.uk/e/984351/LinkedIn/m58wvn/1064379532", Severity.LOW, False),
         ("https://example.net/r/ledger?x=metamask", Severity.LOW, False),
         ("https://example.net/static/AAAVEUBIDOneDriveX.gif", Severity.LOW, False),
         # a brand's page on another brand's legitimate site is not a kit

@@ -855,6 +855,7 @@ def url_hits(target: Target, index: BrandIndex) -> list[Hit]:
 
 _PAGE_SUFFIX = re.compile(r"\.(?:php\d?|s?html?|aspx?|jsp|cgi)$")
 _SLUG_SEPARATORS = re.compile(r"[-_.]+")
+_OPAQUE = re.compile(r"[a-z0-9_-]*[0-9][a-z0-9_-]*")  # an identifier, not a word or a file name
 # a segment after these lists or describes things: /tag/binance/, /company/bitflyer/, /r/ledger/
 _LISTINGS = frozenset(
     ("tag", "tags", "topic", "topics", "category", "categories", "company", "companies", "search",
@@ -866,11 +867,14 @@ def _brand_page(path: str, found: list[tuple[int, str, Name]]) -> tuple[Name, st
     """(name, segment) when a path segment is a brand's page of its own, as phishing kits on
     compromised sites name them: /Rakuten/, /onedrivelogon.php, /linkedin.com/, /kensho-rakuten.php.
     Not a brand word inside a longer slug (/2024/binance-ceo-sentenced), after a listing
-    (/tag/binance/), or in the query."""
+    (/tag/binance/), in the query, or before opaque identifiers: a mailing service's tracking
+    link for a newsletter's social icons (/e/984351/LinkedIn/m58wvn/1064379532)."""
     cut = [i for i in (path.find("?"), path.find("#")) if i >= 0]
     segments = path[: min(cut)].split("/") if cut else path.split("/")
     for i, segment in enumerate(segments):
         if not segment or (i > 0 and segments[i - 1] in _LISTINGS):
+            continue
+        if any(_OPAQUE.fullmatch(after) for after in segments[i + 1 :]):
             continue
         base = _PAGE_SUFFIX.sub("", segment)
         tokens = [t for t in _SLUG_SEPARATORS.split(base) if t]
