@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from koban.mail import MailContext
-from koban.mail.auth import parse_auth_results, select_auth_results, verdict_for
+from koban.mail.auth import (
+    first_arc_results,
+    parse_auth_results,
+    select_auth_results,
+    verdict_for,
+)
 from koban.mail.decode import decode_bytes, decode_header_value
 from koban.mail.lookalike import domain_findings
 from koban.mail.lures import normalise_text, score_lures
@@ -141,6 +146,25 @@ def test_auth_results_microsoft_without_authserv_id() -> None:
     assert ar.authserv_id == ""
     assert [r.method for r in ar.results] == ["spf", "dkim", "dmarc", "compauth"]
     assert ar.get("dmarc")[0].props["header.from"] == "x.example"
+
+
+def test_first_arc_results_reads_instance_one() -> None:
+    headers = [
+        " i=2; mx.microsoft.com 1; spf=pass smtp.mailfrom=x.example; dmarc=pass\r\n"
+        " header.from=x.example",
+        "i=1; mx.microsoft.com 1; spf=fail (sender ip is 192.0.2.1)\r\n"
+        " smtp.mailfrom=x.example; dmarc=fail action=none header.from=x.example",
+    ]
+    ar = first_arc_results(headers, frozenset())
+    assert ar is not None
+    assert ar.authserv_id == "mx.microsoft.com"
+    v = verdict_for([ar], "x.example")
+    assert v is not None
+    assert v.failed == ["dmarc=fail", "spf=fail without a passing DKIM signature"]
+    # no instance 1 (a broken chain) or no instance at all: nothing to read
+    assert first_arc_results(headers[:1], frozenset()) is None
+    assert first_arc_results(["mx.example; dmarc=fail header.from=x.example"], frozenset()) is None
+    assert first_arc_results([], frozenset()) is None
 
 
 def test_dkim_pass_rescues_spf_fail() -> None:

@@ -68,6 +68,26 @@ def parse_auth_results(value: str, trusted_ids: frozenset[str]) -> AuthResults |
     return AuthResults(authserv_id, results, authserv_id in trusted_ids, value)
 
 
+_ARC_INSTANCE = re.compile(r"^\s*i\s*=\s*(\d+)\s*;", re.IGNORECASE)
+
+
+def first_arc_results(headers: list[str], trusted_ids: frozenset[str]) -> AuthResults | None:
+    """The ARC-Authentication-Results of instance 1 (RFC 8617): what the first receiver found.
+
+    A forwarder (a mailing list, an alias forwarded to another mailbox) re-sends the message and
+    the final receiver authenticates the forwarder, not the author; the first ARC hop recorded
+    the author's results before that.
+    """
+    first: tuple[int, str] | None = None
+    for h in headers:
+        m = _ARC_INSTANCE.match(h)
+        if m and (first is None or int(m.group(1)) < first[0]):
+            first = (int(m.group(1)), h[m.end() :])
+    if first is None or first[0] != 1:
+        return None
+    return parse_auth_results(first[1], trusted_ids)
+
+
 def select_auth_results(headers: list[str], trusted_ids: frozenset[str]) -> list[AuthResults]:
     """The headers to believe: all trusted ones; else (no ids configured) the topmost one."""
     parsed = [p for p in (parse_auth_results(h, trusted_ids) for h in headers) if p]

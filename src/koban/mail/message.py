@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from koban.intel.matching import findings_for
 from koban.mail.attachments import analyse_attachment, passwords_in
-from koban.mail.auth import select_auth_results, verdict_for
+from koban.mail.auth import first_arc_results, select_auth_results, verdict_for
 from koban.mail.bulk import (
     abused_tld,
     generated_sender,
@@ -386,16 +386,15 @@ def _address_in_name(display: str, sender: Address, ctx: MailContext) -> str | N
 def _auth_checks(
     msg: ParsedMessage, sender: Address | None, ctx: MailContext, report: Report, sig: Signals
 ) -> None:
+    if sender is None or not sender.domain:
+        return
     headers = msg.header_all("authentication-results")
-    if not headers or sender is None or not sender.domain:
-        return
-    results = select_auth_results(headers, ctx.authserv_ids)
-    v = verdict_for(results, sender.domain)
-    if v is None:
-        return
-    failed = v.failed
+    v = verdict_for(select_auth_results(headers, ctx.authserv_ids), sender.domain)
+    failed = v.failed if v is not None else []
     if not failed:
+        _forwarded_auth_checks(msg, sender, ctx, report, sig)
         return
+    assert v is not None
     why = ", ".join(failed)
     evidence = {
         "authserv_id": v.authserv_id,
@@ -452,6 +451,29 @@ def _auth_checks(
     )
     weight = 2.5 if v.trusted or partner else 1.0
     sig.add("auth_fail", weight, f"authentication failed ({why})", strong=partner)
+
+
+def _forwarded_auth_checks(
+    msg: ParsedMessage, sender: Address, ctx: MailContext, report: Report, sig: Signals
+) -> None:
+    """The first ARC hop found the From domain unauthenticated; a forwarder hid that."""
+    arc = first_arc_results(msg.raw_all("arc-authentication-results"), ctx.authserv_ids)
+    v = verdict_for([arc], sender.domain) if arc is not None else None
+    if v is None or not v.failed:
+        return
+    why = ", ".join(v.failed)
+    report.findings.append(
+        make_finding(
+            "mail.auth_fail_before_forwarding",
+            f"sender domain {sender.domain} was not authenticated where the message first "
+            f"arrived ({why}, per the ARC-Authentication-Results of instance 1 by "
+            f"{v.authserv_id or 'an unnamed server'}); a forwarder re-sent it since, so the "
+            "final receiver's results describe the forwarder, not the author",
+            evidence={"authserv_id": v.authserv_id, "spf": v.spf, "dkim": v.dkim,
+                      "dmarc": v.dmarc, "from_domain": sender.domain},
+        )
+    )  # fmt: skip
+    sig.add("auth_fail", 1.0, f"authentication failed before forwarding ({why})")
 
 
 def _reply_checks(
