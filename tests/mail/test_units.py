@@ -241,6 +241,11 @@ def test_random_token(text: str, flagged: bool) -> None:
         ("Uw pakket: bezorging mislukt, betaal de douanekosten.", "pakket"),
         ("Votre compte a été suspendu, confirmez votre identité.", "compte"),
         ("Su cuenta ha sido suspendida, verifique su cuenta.", "cuenta"),
+        ("Atraso no pagamento: regularize em 24 horas ou juros e multas.", "atraso"),
+        ("Seu pedido aguarda a taxa de importação. Efetue o pagamento.", "importação"),
+        ("Ihr Sicherheitszertifikat läuft ab. Dringend: jetzt reaktivieren.", "zertifikat"),
+        ("We detected something unusual. Secure your account immediately.", "unusual"),
+        ("Your plan was successfully renewed. Payment is overdue: act now.", "renewed"),
     ],
 )
 def test_multilingual_lures_flag(ctx: MailContext, text: str, phrase: str) -> None:
