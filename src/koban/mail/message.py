@@ -764,6 +764,9 @@ _GREETINGS = (
     "dear", "hello", "hi", "hallo", "guten tag", "sehr geehrte", "sehr geehrter", "liebe", "lieber",
     "beste", "geachte", "hoi", "bonjour", "cher", "chère", "olá", "ola", "prezado", "prezada",
     "caro", "cara", "hola", "estimado", "estimada",
+    # forms of address and calls for attention that precede a name the same way
+    "sr(a)", "sr.(a)", "srº(a)", "sr.ª", "sr", "sr.", "sra", "sra.", "mr", "mr.", "mrs", "mrs.",
+    "ms", "ms.", "herr", "frau", "attention", "atenção", "atencao", "atención", "achtung",
 )  # fmt: skip
 
 
@@ -778,7 +781,7 @@ def _mass_greeting(msg: ParsedMessage) -> str | None:
     head = " ".join(msg.text[:3000].split()).casefold()
     for g in _GREETINGS:
         for who in names:
-            for sep in (" ", ", "):
+            for sep in (" ", ", ", ": "):
                 probe = f"{g}{sep}{who}"
                 i = head.find(probe)
                 if i < 0 or (i and head[i - 1].isalnum()):
