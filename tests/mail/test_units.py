@@ -304,3 +304,22 @@ def test_brand_of_domain(ctx: MailContext) -> None:
     assert ctx.brand_of_domain("mail.bradesco.com.br") == "Bradesco"
     assert ctx.brand_of_domain("paypal.com.evil.example") is None
     assert ctx.brand_of_domain("shop.example") is None
+
+
+@pytest.mark.parametrize(
+    ("host", "ip"),
+    [
+        ("103-52-115-55.cloud.example.net", "103.52.115.55"),
+        ("ec2-16-170-148-0.eu-north-1.compute.example.com", "16.170.148.0"),
+        ("241.17.205.92.host.example.net", "241.17.205.92"),
+        ("abc.20-218-142-124.cloud.example.com", "20.218.142.124"),
+        ("v1-2-3.example.org", None),
+        ("a1-2-3-4b.example.com", None),
+        ("2024-10-12-1.example.org", None),
+        ("300-1-1-1.example.org", None),
+    ],
+)
+def test_server_host(host: str, ip: str | None) -> None:
+    from koban.mail.links import server_host
+
+    assert server_host(host) == ip

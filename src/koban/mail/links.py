@@ -1,9 +1,10 @@
 """Links in a message: each becomes a child report (analyser ``url``) with what is wrong with it.
 
 Checked here, offline: the visible text naming another domain than the link goes to, IP hosts
-(also the decimal/hex forms), userinfo tricks (``https://www.bank.jp@203.0.113.5/``), downloads of
-archives, installers, disk images and scripts, URL shorteners, free file and page hosting,
-``data:``/``file:`` links. Look-alike hosts go through :mod:`koban.mail.lookalike`.
+(also the decimal/hex forms) and hosts named after their IP address, userinfo tricks
+(``https://www.bank.jp@203.0.113.5/``), downloads of archives, installers, disk images and
+scripts, URL shorteners, free file and page hosting, ``data:``/``file:`` links. Look-alike hosts
+go through :mod:`koban.mail.lookalike`.
 """
 
 from __future__ import annotations
@@ -128,6 +129,22 @@ def _visible_domain(text: str) -> str | None:
     return dom
 
 
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+# The four octets of an IPv4 address written into a host name ("103-52-115-55.cloud.example",
+# "ec2-16-170-148-0.compute.example", "92.205.17.241.host.example"): the name a hosting provider
+# gives a rented server, not the name of a site.
+_IP_IN_NAME = re.compile(rf"(?<![\w-]){_OCTET}([-.]){_OCTET}\1{_OCTET}\1{_OCTET}(?![\w-])")
+_IP_IN_LABEL = re.compile(rf"(?:^|[.-]){_OCTET}-{_OCTET}-{_OCTET}-{_OCTET}(?:\.|$)")
+
+
+def server_host(host: str) -> str | None:
+    """The IPv4 address a host name is built from, or None."""
+    m = _IP_IN_NAME.search(host) or _IP_IN_LABEL.search(host)
+    if m is None:
+        return None
+    return ".".join(re.findall(r"\d+", m.group(0)))
+
+
 def check_link(link: Link, ctx: MailContext) -> LinkResult:
     url = link.url.strip()
     low = url.lower()
@@ -204,6 +221,18 @@ def check_link(link: Link, ctx: MailContext) -> LinkResult:
         )
         res.weights["ip_host"] = 2.0
     else:
+        server = server_host(host)
+        if server is not None:
+            res.findings.append(
+                make_finding(
+                    "mail.link_server_host",
+                    f"link host {host} is named after the IP address {server}: a hosting "
+                    "provider's name for a rented server, not the name of a site",
+                    evidence={"url": url[:300], "host": host, "ip": server},
+                    indicators=[host],
+                )
+            )
+            res.weights["server_host"] = 1.0
         res.findings.extend(url_findings(url, host, ctx))
         if any(f.rule == "mail.link_lookalike" for f in res.findings):
             res.weights["lookalike"] = 4.0
