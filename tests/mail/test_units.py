@@ -323,3 +323,22 @@ def test_server_host(host: str, ip: str | None) -> None:
     from koban.mail.links import server_host
 
     assert server_host(host) == ip
+
+
+@pytest.mark.parametrize(
+    ("subject", "called"),
+    [
+        ("user@example.jp, Are You Fully Covered? Check in 2 Minutes", "user@example.jp"),
+        ("Ihr Gardena Set wird vorbereitet, user@example.jp", "user@example.jp"),
+        ("Avis de passage : (1) colis vous attend  user@example.jp !", "user@example.jp"),
+        ("Letzte Erinnerung: user@example.jp, verlängern Sie jetzt", "user@example.jp"),
+        ("Re: user@example.jp", None),  # an address as the topic
+        ("Válido para user@example.jp", None),
+        ("mail to user@example.jp bounces since Monday", None),
+        ("user@example.jp Bienvenido al Panel", None),
+    ],
+)
+def test_addressed_in_subject(subject: str, called: str | None) -> None:
+    from koban.mail.message import addressed_in_subject
+
+    assert addressed_in_subject(subject) == called

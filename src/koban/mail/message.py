@@ -670,8 +670,44 @@ def _offscreen_checks(msg: ParsedMessage, report: Report, sig: Signals) -> None:
     sig.add("offscreen_content", 1.5, "content moved out of view by CSS")
 
 
+_REPLY_PREFIX = re.compile(r"^(?:\s*(?:re|fw|fwd|aw|wg|tr|enc|res|rv)\s*:)+", re.IGNORECASE)
+_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*", re.ASCII)
+_SUBJECT_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def addressed_in_subject(subject: str) -> str | None:
+    """The mailbox a subject calls out like a name ("user@example.jp, your offer is here",
+    "Your parcel is waiting, user@example.jp!"), or None. A subject that is only an address
+    ("Re: user@example.jp") is a topic, not a greeting."""
+    text = _REPLY_PREFIX.sub("", subject).strip()
+    m = _ADDRESS.search(text)
+    if m is None or len(_SUBJECT_WORD.findall(_ADDRESS.sub(" ", text))) < 2:
+        return None
+    before, after = text[: m.start()].rstrip(), text[m.end() :].strip()
+    if not before:  # "user@example.jp, ..."
+        called = after[:1] in (",", "!", ":")
+    elif not after.strip("!.?"):  # "..., user@example.jp" / "... user@example.jp !"
+        called = before[-1] in ",:!." or bool(after)
+    else:  # "Last reminder: user@example.jp, ..."
+        called = before[-1] in ",:" and after[:1] in (",", "!")
+    return m.group(0) if called else None
+
+
 def _recipient_checks(msg: ParsedMessage, report: Report, sig: Signals) -> None:
     """The recipient's own address in the subject or sender name: mass personalisation."""
+    if msg.from_ and not any(r.address and r.address.lower() in msg.subject.lower()
+                             for r in msg.to):  # fmt: skip
+        called = addressed_in_subject(msg.subject)
+        if called is not None:
+            report.findings.append(
+                make_finding(
+                    "mail.addressed_in_subject",
+                    f"the subject calls out the mailbox {called} like a name: mass-personalised "
+                    "mail fills in the address it has where a person would write a name",
+                    evidence={"address": called, "subject": msg.subject[:200]},
+                )
+            )
+            sig.add("recipient_in_subject", 1.0, f"subject addressed to {called}")
     if not msg.to or not msg.from_:
         return
     rcpt = msg.to[0].address
