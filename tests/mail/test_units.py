@@ -342,3 +342,12 @@ def test_addressed_in_subject(subject: str, called: str | None) -> None:
     from koban.mail.message import addressed_in_subject
 
     assert addressed_in_subject(subject) == called
+
+
+def test_digit_disguised_words(ctx: MailContext) -> None:
+    from koban.mail.lures import digit_disguised_words
+
+    text = "C$7,500 B0NUS, verify your acc0unt, buy v1agra; MP3 H2O W3C B2B L0pht 4ever 2nd"
+    assert digit_disguised_words(text, ctx) == ["B0NUS", "acc0unt", "v1agra"]
+    # in addresses and links they are names, not text
+    assert digit_disguised_words("see https://x.example/B0NUS or b0nus@x.example", ctx) == []

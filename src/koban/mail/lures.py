@@ -106,3 +106,37 @@ def score_phrases(text: str, phrases: list[LurePhrase]) -> LureScore:
         out.categories[cat] = [p for _, p in got]
     out.score = round(out.score, 2)
     return out
+
+
+# Digits written for the letters they resemble ("B0NUS", "FR33", "V1AGRA"): a word spelled so
+# that a filter looking for it does not find it, while a person still reads it.
+_DIGIT_LETTERS = str.maketrans("013457", "oieast")
+_DIGIT_WORD = re.compile(r"(?<![\w@./:=?&%+-])[A-Za-z0-9]{4,}(?![\w@/])")
+_VOCABULARIES: dict[int, tuple[list[LurePhrase], frozenset[str]]] = {}
+
+
+def _vocabulary(phrases: list[LurePhrase]) -> frozenset[str]:
+    """The words of four letters or more in ASCII phrases of the list."""
+    got = _VOCABULARIES.get(id(phrases))
+    if got is None or got[0] is not phrases:
+        words = {w for lp in phrases for w in re.findall(r"[a-z]{4,}", lp.phrase) if lp.latin}
+        got = (phrases, frozenset(words))
+        _VOCABULARIES[id(phrases)] = got
+    return got[1]
+
+
+def digit_disguised_words(text: str, ctx: MailContext, limit: int = 5) -> list[str]:
+    """Lure or spam words with digits standing in for letters, as written in ``text``."""
+    out: list[str] = []
+    for phrases in (ctx.lure_phrases, ctx.spam_phrases):
+        vocab = _vocabulary(phrases)
+        for m in _DIGIT_WORD.finditer(text):
+            t = m.group(0)
+            letters = sum(c.isalpha() for c in t)
+            if letters < 3 or letters == len(t) or t in out:
+                continue
+            if t.lower().translate(_DIGIT_LETTERS) in vocab:
+                out.append(t)
+                if len(out) >= limit:
+                    return out
+    return out

@@ -23,7 +23,7 @@ from koban.mail.context import ROLE_WORDS_EN, ROLE_WORDS_JA, MailContext
 from koban.mail.fraud import describe, judge_letter
 from koban.mail.links import check_link
 from koban.mail.lookalike import brand_in_display_name, domain_findings
-from koban.mail.lures import normalise_text, score_lures, score_spam
+from koban.mail.lures import digit_disguised_words, normalise_text, score_lures, score_spam
 from koban.mail.names import match_executive
 from koban.mail.parse import Address, Link, ParsedMessage, parse_message
 from koban.model import Finding, Report, Severity
@@ -106,7 +106,7 @@ def scan_message(raw: bytes, target: str, ctx: MailContext) -> Report:
     _lure_checks(lures, sender, ctx, report, sig)
     _brand_lure_checks(msg, lures, sender, ctx, report, sig)
     _advance_fee_checks(msg, text, sender, ctx, report, sig)
-    _obfuscation_checks(msg, report, sig)
+    _obfuscation_checks(msg, ctx, report, sig)
     _offscreen_checks(msg, report, sig)
     _recipient_checks(msg, report, sig)
     _mass_mail_checks(msg, sender, ctx, report, sig)
@@ -620,7 +620,7 @@ def _advance_fee_checks(
     sig.add("advance_fee_letter", 2.0, "advance-fee letter", strong=True)
 
 
-def _obfuscation_checks(msg: ParsedMessage, report: Report, sig: Signals) -> None:
+def _obfuscation_checks(msg: ParsedMessage, ctx: MailContext, report: Report, sig: Signals) -> None:
     where = []
     if _INVISIBLE.search(msg.subject):
         where.append("subject")
@@ -630,6 +630,12 @@ def _obfuscation_checks(msg: ParsedMessage, report: Report, sig: Signals) -> Non
     mixed += mixed_script_words(msg.text[:20000])
     if mixed:
         where.append("words mixing scripts or carrying stray marks: " + ", ".join(mixed[:3]))
+    disguised = digit_disguised_words(
+        msg.subject + "\n" + (msg.from_.display if msg.from_ else "") + "\n" + msg.text[:20000],
+        ctx,
+    )
+    if disguised:
+        where.append("words spelled with digits for letters: " + ", ".join(disguised[:3]))
     shown = (("subject", msg.subject), ("sender name", msg.from_.display if msg.from_ else ""))
     fancy = [w for w, v in shown if len(_FANCY_LETTERS.findall(v)) >= 3]
     if fancy:
@@ -649,7 +655,9 @@ def _obfuscation_checks(msg: ParsedMessage, report: Report, sig: Signals) -> Non
         )
     )
     sig.add(
-        "obfuscated_text", 2.5 if mixed or fancy else 1.5, "hidden, invisible or look-alike text"
+        "obfuscated_text",
+        2.5 if mixed or fancy or disguised else 1.5,
+        "hidden, invisible or look-alike text",
     )
 
 
