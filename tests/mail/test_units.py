@@ -351,3 +351,23 @@ def test_digit_disguised_words(ctx: MailContext) -> None:
     assert digit_disguised_words(text, ctx) == ["B0NUS", "acc0unt", "v1agra"]
     # in addresses and links they are names, not text
     assert digit_disguised_words("see https://x.example/B0NUS or b0nus@x.example", ctx) == []
+
+
+@pytest.mark.parametrize(
+    ("display", "address", "why"),
+    [
+        ("💲Dragonia Rewards Team💲", "jordan.jackson1@casino.example", "words rewards, team"),
+        ("VIP Bonus Inside", "rain.clark@school.example", "sales or lure words"),
+        ("Magius Casino💰", "johnson.joseph@refi.example", "pictographs"),
+        ("Jordan Jackson", "jordan.jackson1@example.org", None),  # the person themself
+        ("Rewards Team", "no.reply@shop.example", None),  # a role mailbox, not a person's
+        ("Rewards Team", "rewards@shop.example", None),
+        ("Alice Smith", "bob.jones@example.org", None),  # an assistant, not an offer
+    ],
+)
+def test_org_name_on_personal_mailbox(
+    ctx: MailContext, display: str, address: str, why: str | None
+) -> None:
+    from koban.mail.message import _org_name_on_personal_mailbox
+
+    assert _org_name_on_personal_mailbox(display, address, ctx) == why

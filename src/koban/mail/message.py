@@ -281,6 +281,22 @@ def _sender_checks(
                 )
             )
             sig.add("freemail_org_name", 2.0, "organisation name from free webmail")
+    pitch_name = (
+        _org_name_on_personal_mailbox(display, sender.address, ctx)
+        if display and not freemail and hit is None and brand is None
+        else None
+    )
+    if pitch_name:
+        f.append(
+            make_finding(
+                "mail.personal_mailbox_org_name",
+                f"display name {display!r} reads like an organisation or an offer ({pitch_name}) "
+                f"but the mailbox {sender.address} is a person's, named nothing like it: a "
+                "borrowed or taken-over account",
+                evidence={"display": display, "address": sender.address, "why": pitch_name},
+            )
+        )
+        sig.add("personal_mailbox_org_name", 1.0, "organisation name on a person's mailbox")
     if domain and ctx.is_file_hosting(domain):
         f.append(
             make_finding(
@@ -350,6 +366,38 @@ _ORG_WORDS = frozenset(
         "foundation",
     ]
 )
+
+
+# "jordan.jackson1", "emma_petri": a person's mailbox (two names, maybe a short number).
+_PERSONAL_LOCAL = re.compile(r"([a-z]{2,})[._]([a-z]{2,})\d{0,4}")
+_MAILBOX_WORDS = _ORG_WORDS | frozenset((
+    "no", "reply", "noreply", "donotreply", "info", "news", "newsletter", "newsletters", "mail",
+    "mailer", "contact", "sales", "hello", "marketing", "web", "webmaster", "postmaster", "list",
+    "lists", "bounce", "bounces", "return", "user", "users", "member", "members", "press", "media",
+    "jobs", "careers", "hr", "mailing", "update", "updates",
+))  # fmt: skip
+_PICTO = re.compile(r"[\U0001f300-\U0001faff\u2600-\u27bf]")
+
+
+def _org_name_on_personal_mailbox(display: str, address: str, ctx: MailContext) -> str | None:
+    """Why a display name reads as an organisation or offer when the mailbox is a person's
+    ("Rewards Team <jordan.jackson1@...>"), or None."""
+    m = _PERSONAL_LOCAL.fullmatch(address.rpartition("@")[0].lower())
+    if m is None or {m.group(1), m.group(2)} & _MAILBOX_WORDS:
+        return None
+    text = unicodedata.normalize("NFKC", display).casefold()
+    words = set(re.findall(r"[a-z]+", text))
+    if words & {m.group(1), m.group(2)}:
+        return None
+    org = sorted(words & _ORG_WORDS)
+    if org:
+        return "words " + ", ".join(org)
+    if _PICTO.search(display):
+        return "pictographs"
+    plain = normalise_text(display)
+    if score_lures(plain, ctx).score > 0 or score_spam(plain, ctx).score > 0:
+        return "sales or lure words"
+    return None
 
 
 def _role_in(display: str, ctx: MailContext) -> str | None:
