@@ -111,7 +111,9 @@ def score_phrases(text: str, phrases: list[LurePhrase]) -> LureScore:
 # Digits written for the letters they resemble ("B0NUS", "FR33", "V1AGRA"): a word spelled so
 # that a filter looking for it does not find it, while a person still reads it.
 _DIGIT_LETTERS = str.maketrans("013457", "oieast")
-_DIGIT_WORD = re.compile(r"(?<![\w@./:=?&%+-])[A-Za-z0-9]{4,}(?![\w@/])")
+# a run of letters and digits where a letter and one of those digits meet (so most words, all
+# letters, are skipped by the regex engine, not by Python)
+_DIGIT_WORD = re.compile(r"\b[A-Za-z0-9]*(?:[A-Za-z][013457]|[013457][A-Za-z])[A-Za-z0-9]*")
 _VOCABULARIES: dict[int, tuple[list[LurePhrase], frozenset[str]]] = {}
 
 
@@ -128,15 +130,20 @@ def _vocabulary(phrases: list[LurePhrase]) -> frozenset[str]:
 def digit_disguised_words(text: str, ctx: MailContext, limit: int = 5) -> list[str]:
     """Lure or spam words with digits standing in for letters, as written in ``text``."""
     out: list[str] = []
-    for phrases in (ctx.lure_phrases, ctx.spam_phrases):
-        vocab = _vocabulary(phrases)
-        for m in _DIGIT_WORD.finditer(text):
-            t = m.group(0)
-            letters = sum(c.isalpha() for c in t)
-            if letters < 3 or letters == len(t) or t in out:
-                continue
-            if t.lower().translate(_DIGIT_LETTERS) in vocab:
-                out.append(t)
-                if len(out) >= limit:
-                    return out
+    vocabs = (_vocabulary(ctx.lure_phrases), _vocabulary(ctx.spam_phrases))
+    for m in _DIGIT_WORD.finditer(text):
+        t = m.group(0)
+        if len(t) < 4 or t in out:
+            continue
+        before = text[m.start() - 1] if m.start() else " "
+        after = text[m.end()] if m.end() < len(text) else " "
+        if before in "@./:=?&%+-_" or after in "@/_":  # part of an address, a link, a name
+            continue
+        if sum(c.isalpha() for c in t) < 3:
+            continue
+        word = t.lower().translate(_DIGIT_LETTERS)
+        if any(word in v for v in vocabs):
+            out.append(t)
+            if len(out) >= limit:
+                break
     return out
