@@ -246,6 +246,8 @@ def test_random_token(text: str, flagged: bool) -> None:
         ("Ihr Sicherheitszertifikat läuft ab. Dringend: jetzt reaktivieren.", "zertifikat"),
         ("We detected something unusual. Secure your account immediately.", "unusual"),
         ("Your plan was successfully renewed. Payment is overdue: act now.", "renewed"),
+        ("Urgente: detectamos um novo acesso à sua conta.", "acesso"),
+        ("Vous êtes sélectionné ! Répondez à ce court sondage, dernier avis.", "sondage"),
     ],
 )
 def test_multilingual_lures_flag(ctx: MailContext, text: str, phrase: str) -> None:
