@@ -266,3 +266,26 @@ def test_office_attachment_is_parsed_by_olevba_once(monkeypatch: pytest.MonkeyPa
     assert len(_findings(report, "file.office_macro")) == 2
     # olevba opens the package's vbaProject.bin with a parser of its own, once per document
     assert opened == ["invoice.docm", "word/vbaProject.bin", "terms.docm", "word/vbaProject.bin"]
+
+
+def test_password_protected_document_weighs_in_the_combination() -> None:
+    import time
+
+    from koban.file.examples import pdf
+    from koban.mail.attachments import analyse_attachment
+
+    ctx = MailContext.build(Profile(), None)
+
+    def weights(passwords: list[str]) -> dict[str, float]:
+        got = analyse_attachment(
+            "statement.pdf", pdf.encrypted(), "application/pdf", "m!statement.pdf",
+            "statement.pdf", ctx, passwords, time.monotonic() + 30,
+        )  # fmt: skip
+        return got.weights
+
+    assert weights([]) == {"encrypted_document": 1.5}
+    assert weights(["example-secret"]) == {}  # PDF passwords that fit leave no finding to weigh
+    assert analyse_attachment(
+        "plain.pdf", pdf.plain(), "application/pdf", "m!plain.pdf", "plain.pdf", ctx, [],
+        time.monotonic() + 30,
+    ).weights == {}  # fmt: skip

@@ -166,7 +166,16 @@ def analyse_attachment(
     result = walk.finish()
     if any(r.findings for r in triage.walk()):
         result.report.children.append(triage)
+    # a password-protected document: scanners cannot see inside without the password, which is
+    # why lures send them (the file analyser's finding in the child report explains it)
+    for r in triage.walk():
+        for f in r.findings:
+            if f.rule in _LOCKED_DOCUMENT:  # opened with the message's password: 1.0, as archives
+                result.weigh("encrypted_document", 1.0 if f.severity is Severity.INFO else 1.5)
     return result
+
+
+_LOCKED_DOCUMENT = frozenset(("file.pdf_encrypted", "file.office_encrypted"))
 
 
 @dataclass
