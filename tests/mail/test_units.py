@@ -276,6 +276,9 @@ def test_brand_glued_or_trademarked_in_display_name(ctx: MailContext) -> None:
     tagged = "Mi\U000e0139cro\U000e0139soft account team"
     assert brand_in_display_name(tagged, "notice.example", ctx) is not None
     assert brand_in_display_name("Bradesco", "bradesco.com.br", ctx) is None
+    # an apostrophe breaking up the name; names with their own apostrophe are left alone
+    assert brand_in_display_name("Pay'Pal Service", "notice.example", ctx) is not None
+    assert brand_in_display_name("O'Reilly Media", "oreilly.example", ctx) is None
     # a sender naming itself and its topic is not impersonating the brand
     assert brand_in_display_name("Gnomeletter Apple Core", "gnomeletter.example", ctx) is None
 

@@ -211,6 +211,9 @@ _SERVICE_WORDS = frozenset(
 )
 
 
+_INNER_MARK = re.compile(r"(?<=[^\W\d_])['\u2019`\u00b4](?=[^\W\d_])")
+
+
 def brand_in_display_name(
     display: str, domain: str, ctx: MailContext
 ) -> tuple[str, str, bool] | None:
@@ -229,6 +232,9 @@ def brand_in_display_name(
         if split != words:
             words = split
             found = ctx.brands_in(words)
+    if not found and _INNER_MARK.search(plain):  # "D'isney Plus": a mark to break up the name
+        words = ctx.brand_words(_INNER_MARK.sub("", plain))
+        found = ctx.brands_in(words)
     if not found:
         return None
     reg = ctx.registrable(domain) if domain else ""
