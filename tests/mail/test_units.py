@@ -376,3 +376,21 @@ def test_org_name_on_personal_mailbox(
     from koban.mail.message import _org_name_on_personal_mailbox
 
     assert _org_name_on_personal_mailbox(display, address, ctx) == why
+
+
+@pytest.mark.parametrize(
+    ("text", "badge"),
+    [
+        ("NEW MESSAGE (1)", True),
+        ("Rodrigo tem (1) nova cotação esperando você", True),
+        ("Avis de passage : ( 1 ) colis vous attend", True),
+        ("notes (1/2)", False),
+        ("f(1) is undefined", False),
+        ("see (12) and ((1))", False),
+        ("Re: patch 1 of 3", False),
+    ],
+)
+def test_notification_badge(text: str, badge: bool) -> None:
+    from koban.mail.message import _BADGE
+
+    assert (_BADGE.search(text) is not None) is badge

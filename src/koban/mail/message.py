@@ -884,10 +884,15 @@ def _mass_greeting(msg: ParsedMessage) -> str | None:
     return None
 
 
+# "(1)" as an app shows unread items: a count of one to nine in parentheses, standing alone.
+_BADGE = re.compile(r"(?<![\w(])\(\s?[1-9]\s?\)(?![\w)/])")
+
+
 def _template_checks(
     msg: ParsedMessage, sender: Address | None, report: Report, sig: Signals
 ) -> None:
-    """Marks of mass-produced mail: a decorated sender name, a mailbox-name greeting."""
+    """Marks of mass-produced mail: a decorated sender name, an unread-count badge, a
+    mailbox-name greeting."""
     display = sender.display if sender else ""
     deco = _DECORATION.findall(display)
     if display and (len(deco) >= 2 or (deco and display.lstrip()[:1] in "-~*._")):
@@ -900,6 +905,19 @@ def _template_checks(
             )
         )
         sig.add("decorated_sender_name", 1.0, "sender name broken up by punctuation")
+    counter = next(
+        (m.group(0) for v in (msg.subject, display) if (m := _BADGE.search(v)) is not None), None
+    )
+    if counter is not None:
+        report.findings.append(
+            make_finding(
+                "mail.notification_badge",
+                f'the subject or sender name carries an unread-count badge {counter!r} ("NEW '
+                "MESSAGE (1)\"): it imitates an app's notification to draw a click",
+                evidence={"badge": counter, "subject": msg.subject[:200], "display": display},
+            )
+        )
+        sig.add("notification_badge", 1.0, f"notification badge {counter!r}")
     greeting = _mass_greeting(msg)
     if greeting is not None:
         report.findings.append(
