@@ -394,3 +394,22 @@ def test_notification_badge(text: str, badge: bool) -> None:
     from koban.mail.message import _BADGE
 
     assert (_BADGE.search(text) is not None) is badge
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("You have received 520,000 EUR. Reply drbenb63@gmail.com today.", "drbenb63@gmail.com"),
+        ("for details contact Bernard email: bernard1949@gmail.com", "bernard1949@gmail.com"),
+        ("I will send my picture. Email to alice.e@gmail.com Thank you", "alice.e@gmail.com"),
+        ("Contact me at me@example.org", None),  # not free webmail
+        ("Contact me at alice.smith@gmail.com", None),  # the sender's own address
+        ("Reply below.\nOn Monday bob@gmail.com wrote:\n> hi", None),  # quoted attribution
+        ("Our office: help@outlook.com is closed", None),  # no request to write there
+    ],
+)
+def test_contact_elsewhere(ctx: MailContext, text: str, address: str | None) -> None:
+    from koban.mail.contact import contact_elsewhere
+
+    got = contact_elsewhere(text, ["alice.smith@gmail.com"], ctx.is_freemail)
+    assert (got[0] if got else None) == address

@@ -19,6 +19,7 @@ from koban.mail.bulk import (
     subject_bait,
     unsubscribe_offer,
 )
+from koban.mail.contact import contact_elsewhere
 from koban.mail.context import ROLE_WORDS_EN, ROLE_WORDS_JA, MailContext
 from koban.mail.fraud import describe, judge_letter
 from koban.mail.links import check_link
@@ -558,6 +559,21 @@ def _reply_checks(
             "Reply-To to free webmail" if free else "Reply-To to another domain",
         )
         break
+    own = [a.address for a in (sender, *msg.reply_to, *msg.to) if a.address]
+    asked = contact_elsewhere(msg.text, own, ctx.is_freemail)
+    if asked is not None:
+        address, request = asked
+        report.findings.append(
+            make_finding(
+                "mail.freemail_contact_in_body",
+                f"the text asks to write to {address} ({request[:80]!r}), a free webmail "
+                "mailbox that is neither the sender nor the Reply-To: the real correspondent "
+                "kept out of the headers",
+                evidence={"address": address, "request": request[:200]},
+                indicators=[address],
+            )
+        )
+        sig.add("freemail_contact_in_body", 1.0, f"asks to write to {address}")
     rp = msg.return_path
     if rp and rp.domain and from_reg and ctx.registrable(rp.domain) != from_reg:
         got = domain_findings(rp.domain, ctx, role="return-path")
