@@ -7,7 +7,7 @@ only (no executive, own-domain or role checks). Figures are printed (pytest -s);
 - phishing_pot: the issue asks for 90% suspicious or malicious. The corpus is split in two
   halves by the SHA-256 of each file name (even: DEV, odd: HOLDOUT; see ``split``). The checks
   added since the split were designed looking at DEV misses only; HOLDOUT is the honest
-  estimate. Reached: DEV 88.0% (740/841), HOLDOUT 84.6% (642/759); before those checks 69.6%
+  estimate. Reached: DEV 91.9% (773/841), HOLDOUT 87.5% (664/759); before those checks 69.6%
   and 69.3%. Added: spam topics in seven languages, opt-out text in HTML mail without
   List-Unsubscribe, machine-made sender addresses, much-abused TLDs, pictographs and money
   figures in the subject or sender name, a sender name that is a lure pitch, HTML-only mail
@@ -15,23 +15,36 @@ only (no executive, own-domain or role checks). Figures are printed (pytest -s);
   fonts, more impersonated retail and DeFi brands, a heavier malformed From; a newsletter's
   own click-tracking link showing another site no longer counts as deceptive (84.8% / 81.7%);
   then advance-fee letters by their shape (fraud.yaml), content moved out of view by CSS, a
-  brand's own domain failing authentication, crypto token/NFT/wallet lures (88.0% / 84.6%).
-  DEV gained 18.4 points, HOLDOUT 15.3: the gap is the DEV tuning. The checks before the split
-  (42% -> 69%) were tuned on the whole corpus, so both halves share that optimism.
+  brand's own domain failing authentication, crypto token/NFT/wallet lures (88.0% / 84.6%);
+  then (one idea at a time, HOLDOUT measured once per idea; figures DEV / HOLDOUT after each):
+  authentication failed before a forwarder re-sent the message (ARC instance 1; 88.9 / 85.4),
+  lure phrases for overdue payments, import fees, certificates, unlocks, renewal receipts
+  (89.7 / 85.8), greetings after forms of address ("Sr(a) user@...", 89.9 / 85.8), links to a
+  server named after its IP address (90.0 / 85.9), a subject calling out an unlisted mailbox
+  ("user@..., your quote", 90.4 / 86.2), lure words spelled with digits ("B0NUS", 90.5 / 86.4),
+  an organisation or offer name on a person's mailbox (90.7 / 86.7), password-protected
+  PDF/Office attachments (90.8 / 86.8), tax agencies as brands and "D'isney"-style broken
+  brand names and more deadline phrases (91.2 / 86.8), an unread-count badge ("NEW MESSAGE
+  (1)", 91.8 / 87.2), a request to write to another free webmail mailbox (91.9 / 87.5).
+  DEV gained 22.3 points since the split, HOLDOUT 18.2: the gap is the DEV tuning; HOLDOUT
+  stays below the issue's 90%. The checks before the split (42% -> 69%) were tuned on the
+  whole corpus, so both halves share that optimism.
 - With the Authentication-Results headers stripped from phishing_pot (the ham has none, so
-  auth failures can never count against the ham): 82.4% (1318/1600; was 79.4%, and 64.6%
-  before the split).
-- Ham: 0.95% flagged (26/2749; was 0.76%): hard_ham is 2002 commercial mail and the 1% bar
-  leaves one message of margin. Advertising marks alone never flag a message (see
-  mail.combined_signals), which is why most remaining misses stay clean: commercial spam
-  (health plans, timeshares, dating, casinos) from senders with no sign of deception or abuse.
+  auth failures can never count against the ham): 85.3% (1364/1600; was 82.4%, 79.4%, and
+  64.6% before the split).
+- Ham: 0.95% flagged (26/2749, the same 26 messages as before the latest checks, which add a
+  signal to one ham message only; was 0.76% before the split): hard_ham is 2002 commercial
+  mail and the 1% bar leaves one message of margin. The ARC check cannot be tried on it (no
+  ARC in 2002). Advertising marks alone never flag a message (see mail.combined_signals),
+  which is why most remaining misses stay clean: commercial spam (health plans, timeshares,
+  dating, casinos) from senders with no sign of deception or abuse.
   Caveat: the ham is from 2002 and cannot show modern habits. Checks that would only separate
   the eras (CSS-hidden preheaders, zero-size fonts) were left out; pictographs in the subject
   (no 2002 mail has them) count only as a mark of advertising, which never flags alone.
   Content pushed tens of thousands of pixels out of view (mail.offscreen_content) is no
   preheader habit, but the 2002 ham cannot tell whether modern legitimate mail does it: it is
   evidence only (weight 1.5, never flags alone). The
-  SpamAssassin spam folder, of the same era as the ham, goes from 9.8% to 31.8% flagged.
+  SpamAssassin spam folder, of the same era as the ham, goes from 9.8% to 33.8% flagged.
 - Throughput (msg/s printed below): the same as before these checks (phrase lists are now
   searched only for phrases whose first word the text contains).
 The asserts guard what is reached, not the goal.
@@ -50,9 +63,9 @@ from koban.mail import MailContext, scan_message
 from koban.model import Verdict
 from koban.profile import Profile
 
-PHISH_DEV_REACHED = 0.87  # the issue's target is 0.90: see the module docstring
-PHISH_REACHED = 0.84  # HOLDOUT, the honest figure
-PHISH_STRIPPED_REACHED = 0.82
+PHISH_DEV_REACHED = 0.91  # the issue's target is 0.90: see the module docstring
+PHISH_REACHED = 0.87  # HOLDOUT, the honest figure (below the target)
+PHISH_STRIPPED_REACHED = 0.85
 HAM_MAX = 0.01
 # An Authentication-Results (or ARC-Authentication-Results) header with its folded lines.
 _AUTH_HEADER = re.compile(

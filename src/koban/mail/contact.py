@@ -33,8 +33,11 @@ def contact_elsewhere(
 ) -> tuple[str, str] | None:
     """(address, the request before it) when ``text`` asks to write to a free webmail address
     that is not one of ``own`` (the sender's, Reply-To and recipients' addresses)."""
+    head = text[:_SCAN_CHARS]
+    if "@" not in head:
+        return None
     known = {a.lower() for a in own}
-    flat = " ".join(text[:_SCAN_CHARS].split())
+    flat = " ".join(head.split())
     for m in _ADDRESS.finditer(flat):
         address = m.group(0).lower().rstrip(".")
         if address in known or not is_freemail(m.group(1).lower()):
