@@ -74,6 +74,23 @@ class Signals:
         return round(sum(w for w, _, s in self.items.values() if not s), 2)
 
 
+def _flag(
+    report: Report,
+    sig: Signals,
+    rule: str,
+    message: str,
+    evidence: dict[str, object],
+    weight: float,
+    why: str,
+    indicators: list[str] | None = None,
+) -> None:
+    """A finding of ``rule`` that also weighs ``weight`` in the combination (as ``why``)."""
+    report.findings.append(
+        make_finding(rule, message, evidence=evidence, indicators=indicators or [])
+    )
+    sig.add(rule.removeprefix("mail."), weight, why)
+
+
 def scan_message(raw: bytes, target: str, ctx: MailContext) -> Report:
     """Analyse one RFC 822 message (bytes); the report is finalised (score and verdict)."""
     deadline = time.monotonic() + ctx.limits.seconds
@@ -288,16 +305,14 @@ def _sender_checks(
         else None
     )
     if pitch_name:
-        f.append(
-            make_finding(
-                "mail.personal_mailbox_org_name",
-                f"display name {display!r} reads like an organisation or an offer ({pitch_name}) "
-                f"but the mailbox {sender.address} is a person's, named nothing like it: a "
-                "borrowed or taken-over account",
-                evidence={"display": display, "address": sender.address, "why": pitch_name},
-            )
-        )
-        sig.add("personal_mailbox_org_name", 1.0, "organisation name on a person's mailbox")
+        _flag(
+            report, sig, "mail.personal_mailbox_org_name",
+            f"display name {display!r} reads like an organisation or an offer ({pitch_name}) "
+            f"but the mailbox {sender.address} is a person's, named nothing like it: a "
+            "borrowed or taken-over account",
+            {"display": display, "address": sender.address, "why": pitch_name},
+            1.0, "organisation name on a person's mailbox",
+        )  # fmt: skip
     if domain and ctx.is_file_hosting(domain):
         f.append(
             make_finding(
@@ -563,17 +578,14 @@ def _reply_checks(
     asked = contact_elsewhere(msg.text, own, ctx.is_freemail)
     if asked is not None:
         address, request = asked
-        report.findings.append(
-            make_finding(
-                "mail.freemail_contact_in_body",
-                f"the text asks to write to {address} ({request[:80]!r}), a free webmail "
-                "mailbox that is neither the sender nor the Reply-To: the real correspondent "
-                "kept out of the headers",
-                evidence={"address": address, "request": request[:200]},
-                indicators=[address],
-            )
-        )
-        sig.add("freemail_contact_in_body", 1.0, f"asks to write to {address}")
+        _flag(
+            report, sig, "mail.freemail_contact_in_body",
+            f"the text asks to write to {address} ({request[:80]!r}), a free webmail mailbox "
+            "that is neither the sender nor the Reply-To: the real correspondent kept out of "
+            "the headers",
+            {"address": address, "request": request[:200]},
+            1.0, f"asks to write to {address}", [address],
+        )  # fmt: skip
     rp = msg.return_path
     if rp and rp.domain and from_reg and ctx.registrable(rp.domain) != from_reg:
         got = domain_findings(rp.domain, ctx, role="return-path")
@@ -925,15 +937,13 @@ def _template_checks(
         (m.group(0) for v in (msg.subject, display) if (m := _BADGE.search(v)) is not None), None
     )
     if counter is not None:
-        report.findings.append(
-            make_finding(
-                "mail.notification_badge",
-                f'the subject or sender name carries an unread-count badge {counter!r} ("NEW '
-                "MESSAGE (1)\"): it imitates an app's notification to draw a click",
-                evidence={"badge": counter, "subject": msg.subject[:200], "display": display},
-            )
-        )
-        sig.add("notification_badge", 1.0, f"notification badge {counter!r}")
+        _flag(
+            report, sig, "mail.notification_badge",
+            f'the subject or sender name carries an unread-count badge {counter!r} ("NEW '
+            "MESSAGE (1)\"): it imitates an app's notification to draw a click",
+            {"badge": counter, "subject": msg.subject[:200], "display": display},
+            1.0, f"notification badge {counter!r}",
+        )  # fmt: skip
     greeting = _mass_greeting(msg)
     if greeting is not None:
         report.findings.append(
