@@ -382,59 +382,49 @@ class _Walk:
             evidence["declared_type"] = declared
         shown = name.replace(RTLO, "") or "(unnamed)"
 
+        def flag(rule: str, message: str, signal: str, weight: float) -> None:
+            """A finding on this file (its hash as indicator) that also weighs in the message's
+            combination of signals."""
+            f.append(_finding(rule, message, path, evidence=evidence, indicators=[sha256]))
+            w.weigh(signal, weight)
+
         if RTLO in name:
-            f.append(
-                _finding(
-                    "mail.attachment_rtlo",
-                    f"file name {name!r} contains a right-to-left override: it displays as "
-                    f"{_rtlo_display(name)!r} but is really .{ext}",
-                    path,
-                    evidence=evidence,
-                    indicators=[sha256],
-                )
+            flag(
+                "mail.attachment_rtlo",
+                f"file name {name!r} contains a right-to-left override: it displays as "
+                f"{_rtlo_display(name)!r} but is really .{ext}",
+                "rtlo",
+                4.0,
             )
-            w.weigh("rtlo", 4.0)
         parts = [p.strip().lower() for p in name.replace(RTLO, "").split(".")]
         if (
             len(parts) >= 3
             and parts[-2] in DOC_EXT
             and (ext in DANGEROUS_EXT or true in EXECUTABLE_TYPES)
         ):
-            f.append(
-                _finding(
-                    "mail.attachment_double_extension",
-                    f"{shown!r} poses as a .{parts[-2]} file but is a "
-                    f"{DANGEROUS_EXT.get(ext, ext)} (.{ext})",
-                    path,
-                    evidence=evidence,
-                    indicators=[sha256],
-                )
+            flag(
+                "mail.attachment_double_extension",
+                f"{shown!r} poses as a .{parts[-2]} file but is a "
+                f"{DANGEROUS_EXT.get(ext, ext)} (.{ext})",
+                "double_extension",
+                4.0,
             )
-            w.weigh("double_extension", 4.0)
         if ext in DANGEROUS_EXT or true in EXECUTABLE_TYPES:
             what = EXECUTABLE_TYPES.get(true) or DANGEROUS_EXT[ext]
-            f.append(
-                _finding(
-                    "mail.attachment_dangerous_type",
-                    f"{shown!r} is a {what}: opening it runs code or mounts content that bypasses "
-                    "Mark-of-the-Web",
-                    path,
-                    evidence=evidence,
-                    indicators=[sha256],
-                )
+            flag(
+                "mail.attachment_dangerous_type",
+                f"{shown!r} is a {what}: opening it runs code or mounts content that bypasses "
+                "Mark-of-the-Web",
+                "dangerous_type",
+                4.0,
             )
-            w.weigh("dangerous_type", 4.0)
         if _mismatch(ext, true):
-            f.append(
-                _finding(
-                    "mail.attachment_type_mismatch",
-                    f"{shown!r} claims to be .{ext} but its content is {true}",
-                    path,
-                    evidence=evidence,
-                    indicators=[sha256],
-                )
+            flag(
+                "mail.attachment_type_mismatch",
+                f"{shown!r} claims to be .{ext} but its content is {true}",
+                "type_mismatch",
+                3.0,
             )
-            w.weigh("type_mismatch", 3.0)
         if time.monotonic() > self.deadline:
             f.append(
                 _finding(
