@@ -172,9 +172,10 @@ def test_benign_names_stay_quiet(tmp_path: Path, name: str, data: bytes) -> None
     assert not {r for r in rules if r in ("file.invisible_name_characters", "file.dangerous_type")}
 
 
-def test_description_is_computed_when_first_read(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def describe_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The sizes of the data libmagic is asked to describe, call by call."""
     from koban.file import identify as module
-    from koban.file.item import FileItem
 
     calls: list[int] = []
     original = module.describe
@@ -184,6 +185,14 @@ def test_description_is_computed_when_first_read(monkeypatch: pytest.MonkeyPatch
         return original(data)
 
     monkeypatch.setattr(module, "describe", counting)
+    return calls
+
+
+def test_description_is_computed_when_first_read(describe_calls: list[int]) -> None:
+    from koban.file import identify as module
+    from koban.file.item import FileItem
+
+    calls = describe_calls
     data = b"Meeting notes: bring the signed contract.\n" * 50
     kind, describe = module.identify_lazily("notes.txt", data)
     item = FileItem(path="notes.txt", name="notes.txt", data=data, true_type=kind,
@@ -195,18 +204,9 @@ def test_description_is_computed_when_first_read(monkeypatch: pytest.MonkeyPatch
 
 
 def test_walk_leaves_libmagic_alone_unless_a_finding_quotes_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, describe_calls: list[int]
 ) -> None:
-    from koban.file import identify as module
-
-    calls: list[int] = []
-    original = module.describe
-
-    def counting(data: bytes) -> str:
-        calls.append(len(data))
-        return original(data)
-
-    monkeypatch.setattr(module, "describe", counting)
+    calls = describe_calls
     (tmp_path / "notes.txt").write_bytes(b"Meeting notes: bring the signed contract.\n")
     report_for(str(tmp_path / "notes.txt"), FileContext())
     assert calls == []
