@@ -72,10 +72,6 @@ _SELECT = (
     "description, ref, first_seen, last_seen, listed, delisted_on FROM sighting "
 )
 _RECHECK = 1.0  # seconds: "none stored" is asked again this often (another process may import)
-# Canonical URLs start with their scheme: one range of the primary key per scheme holds them all.
-_ANY_URL = "SELECT 1 FROM sighting WHERE " + " OR ".join(
-    f"(value >= '{scheme}://' AND value < '{scheme}:/0')" for scheme in ("ftp", "http", "https")
-)
 _LINK_TYPES = (IndicatorType.DOMAIN, IndicatorType.URL, IndicatorType.IP, IndicatorType.EMAIL)
 _LINK_VALUES = "SELECT DISTINCT value FROM sighting WHERE type IN ({})".format(
     ",".join(f"'{t.value}'" for t in _LINK_TYPES)
@@ -179,9 +175,10 @@ class IntelStore:
         if version is None:
             self._db.execute("INSERT INTO meta VALUES('schema', ?)", (str(SCHEMA_VERSION),))
         self._feeds: dict[int, tuple[str, str]] | None = None
-        self._none_until: dict[str, float] = {}  # probe -> monotonic time "none" holds until
-        self._found: set[str] = set()  # probes that found something
-        self._links: tuple[int, frozenset[str] | None] | None = None  # (data_version, values)
+        self._has_values = False  # once true, stays (imports mark, never delete)
+        self._empty_until = 0.0  # monotonic time until which "no sightings" still holds
+        # (data_version, stored link values or None when too many, whether any is a URL)
+        self._links: tuple[int, frozenset[str] | None, bool] | None = None
         self._links_until = 0.0
 
     def __enter__(self) -> IntelStore:
@@ -210,27 +207,23 @@ class IntelStore:
             raise
         self._db.execute("COMMIT")
         self._feeds = None
-        self._none_until.clear()
+        self._empty_until = 0.0
         self._links = None
 
-    def _none(self, probe: str) -> bool:
-        """Whether the ``probe`` query finds nothing, so that lookups it guards cost nothing.
-        "Nothing" is asked again at most every second (another process may import) and at once
-        after an import through this store; once something is found it stays (imports mark,
-        never delete)."""
-        if probe in self._found:
+    def _empty(self) -> bool:
+        """Whether no indicator is stored, so that lookups cost nothing. While empty, asked
+        again at most every second (another process may import) and at once after an import
+        through this store; a store with sightings keeps them (imports mark, never delete)."""
+        if self._has_values:
             return False
         now = time.monotonic()
-        if now < self._none_until.get(probe, 0.0):
+        if now < self._empty_until:
             return True
-        if self._db.execute(probe + " LIMIT 1").fetchone() is None:
-            self._none_until[probe] = now + _RECHECK
+        if self._db.execute("SELECT 1 FROM sighting LIMIT 1").fetchone() is None:
+            self._empty_until = now + _RECHECK
             return True
-        self._found.add(probe)
+        self._has_values = True
         return False
-
-    def _empty(self) -> bool:
-        return self._none("SELECT 1 FROM sighting")
 
     # -- importing -------------------------------------------------------------------------
 
@@ -449,15 +442,15 @@ class IntelStore:
         link values in memory first (most links match nothing), then in one query."""
         if self._empty():
             return []
+        known, urls = self._link_values()
         keys: list[str] = []
-        if not self._none(_ANY_URL):
+        if urls:
             with suppress(NormaliseError):
                 keys.append(normalise_url(url))
         for host in hosts:
             got = classify(host)
             if got is not None:
                 keys.append(got[1])
-        known = self._link_values()
         if known is not None:
             keys = [k for k in keys if k in known]
             if not keys:
@@ -466,25 +459,28 @@ class IntelStore:
         found = self.matches_many(keys)
         return [m for k in keys for m in found.get(k, ())]
 
-    def _link_values(self) -> frozenset[str] | None:
-        """Stored domains, URLs, IPs and e-mail addresses, held in memory for ``lookup_link``
-        (None when there are more than ``_LINK_VALUES_MAX``: then every lookup queries). Read
-        again after an import through this store, or when another connection has written (asked
-        at most every second)."""
+    def _link_values(self) -> tuple[frozenset[str] | None, bool]:
+        """(stored domains, URLs, IPs and e-mail addresses, whether any is a URL), held in
+        memory for ``lookup_link``; (None, True) when there are more than ``_LINK_VALUES_MAX``:
+        then every lookup queries. Read again after an import through this store, or when
+        another connection has written (asked at most every second)."""
         now = time.monotonic()
-        if self._links is not None and now < self._links_until:
-            return self._links[1]
-        version = self._db.execute("PRAGMA data_version").fetchone()[0]
-        self._links_until = now + _RECHECK
-        if self._links is None or self._links[0] != version:
-            values: set[str] = set()
-            for (value,) in self._db.execute(_LINK_VALUES):
-                values.add(value)
-                if len(values) > _LINK_VALUES_MAX:
-                    self._links = (version, None)
-                    return None
-            self._links = (version, frozenset(values))
-        return self._links[1]
+        if self._links is None or now >= self._links_until:
+            version = self._db.execute("PRAGMA data_version").fetchone()[0]
+            self._links_until = now + _RECHECK
+            if self._links is None or self._links[0] != version:
+                self._links = (version, *self._read_link_values())
+        return self._links[1], self._links[2]
+
+    def _read_link_values(self) -> tuple[frozenset[str] | None, bool]:
+        values: set[str] = set()
+        urls = False
+        for (value,) in self._db.execute(_LINK_VALUES):
+            values.add(value)
+            urls = urls or "://" in value
+            if len(values) > _LINK_VALUES_MAX:
+                return None, True
+        return frozenset(values), urls
 
     def lookup_many(self, queries: Sequence[str]) -> list[list[Match]]:
         """``lookup`` for many values at once (same results, in order, batched queries)."""
